@@ -1,0 +1,1 @@
+"""pykarmada: a Python implementation of Karmada, the Kubernetes multi-cluster manager."""

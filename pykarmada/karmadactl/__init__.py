@@ -1,0 +1,1 @@
+"""The ``karmadactl`` / ``kubectl karmada`` command line."""

@@ -1,0 +1,1 @@
+"""Shared async Kubernetes runtime on aiohttp. Knows nothing about Karmada."""

@@ -1,0 +1,1 @@
+"""``local-up``: a complete Karmada-style environment of real processes on this machine."""

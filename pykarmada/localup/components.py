@@ -1,0 +1,204 @@
+"""Command lines of the environment's processes. Pure: paths and ports in, ProcessSpec out.
+
+The control plane's kube-apiserver is configured as Karmada's is: bootstrap-token authentication,
+the front-proxy (requestheader) settings the aggregation layer needs, and no ServiceAccount
+admission (the control plane stores workload templates; nothing runs there). Its
+kube-controller-manager runs only the controllers Karmada's control plane uses. Members are
+ordinary clusters: every default controller, a scheduler, and kwok for their nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pykarmada.localup.binaries import Binaries
+from pykarmada.localup.pki import ClusterPki, EtcdPki
+from pykarmada.localup.processes import ProcessSpec
+from pykarmada.localup.state import Layout
+
+CONTROL_PLANE = "karmada"
+SERVICE_CIDR = "10.96.0.0/12"
+SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local"
+# The controllers of Karmada's control-plane kube-controller-manager (its own manifests' list).
+CONTROL_PLANE_CONTROLLERS = (
+    "namespace",
+    "garbagecollector",
+    "serviceaccount-token",
+    "ttl-after-finished",
+    "bootstrapsigner",
+    "tokencleaner",
+    "csrcleaner",
+    "csrsigning",
+    "clusterrole-aggregation",
+)
+
+
+@dataclass(frozen=True)
+class ClusterPlan:
+    name: str
+    index: int  # 0 for the control plane, i for member i
+    pki: ClusterPki
+    ports: dict[str, int]  # component -> port
+
+    @property
+    def is_control_plane(self) -> bool:
+        return self.name == CONTROL_PLANE
+
+    @property
+    def etcd_prefix(self) -> str:
+        # Clusters share one etcd, each under its own prefix; the control plane keeps the standard one.
+        return "/registry" if self.is_control_plane else f"/{self.name}/registry"
+
+    @property
+    def apiserver_url(self) -> str:
+        return f"https://127.0.0.1:{self.ports['kube-apiserver']}"
+
+    def kubeconfig(self, layout: Layout, component: str) -> Path:
+        return layout.kubeconfigs / f"{self.name}-{component}.kubeconfig"
+
+
+def etcd_spec(bins: Binaries, layout: Layout, pki: EtcdPki, client_port: int, peer_port: int) -> ProcessSpec:
+    client_url, peer_url = f"https://127.0.0.1:{client_port}", f"https://127.0.0.1:{peer_port}"
+    argv = [
+        str(bins.etcd),
+        "--name=pykarmada",
+        f"--data-dir={layout.etcd_data}",
+        f"--listen-client-urls={client_url}",
+        f"--advertise-client-urls={client_url}",
+        f"--listen-peer-urls={peer_url}",
+        f"--initial-advertise-peer-urls={peer_url}",
+        f"--initial-cluster=pykarmada={peer_url}",
+        "--listen-metrics-urls=",
+        f"--cert-file={pki.server.cert}",
+        f"--key-file={pki.server.key}",
+        f"--trusted-ca-file={pki.ca}",
+        "--client-cert-auth=true",
+        f"--peer-cert-file={pki.server.cert}",
+        f"--peer-key-file={pki.server.key}",
+        f"--peer-trusted-ca-file={pki.ca}",
+        "--peer-client-cert-auth=true",
+        "--snapshot-count=10000",
+        "--quota-backend-bytes=8589934592",
+        "--log-level=warn",
+    ]
+    return ProcessSpec("etcd", argv, layout.log_file("etcd"))
+
+
+def apiserver_spec(bins: Binaries, layout: Layout, plan: ClusterPlan, etcd: EtcdPki, etcd_port: int) -> ProcessSpec:
+    p = plan.pki
+    argv = [
+        str(bins.kube_apiserver),
+        f"--etcd-servers=https://127.0.0.1:{etcd_port}",
+        f"--etcd-cafile={etcd.ca}",
+        f"--etcd-certfile={etcd.client.cert}",
+        f"--etcd-keyfile={etcd.client.key}",
+        f"--etcd-prefix={plan.etcd_prefix}",
+        "--bind-address=127.0.0.1",
+        "--advertise-address=127.0.0.1",
+        f"--secure-port={plan.ports['kube-apiserver']}",
+        # Loopback addresses may not be Endpoints; clients here dial the API server directly.
+        "--endpoint-reconciler-type=none",
+        f"--tls-cert-file={p.apiserver.cert}",
+        f"--tls-private-key-file={p.apiserver.key}",
+        f"--client-ca-file={p.ca.cert}",
+        f"--service-account-issuer={SERVICE_ACCOUNT_ISSUER}",
+        f"--service-account-key-file={p.sa_pub}",
+        f"--service-account-signing-key-file={p.sa_key}",
+        f"--service-cluster-ip-range={SERVICE_CIDR}",
+        "--allow-privileged=true",
+        f"--kubelet-client-certificate={p.clients['apiserver-kubelet-client'].cert}",
+        f"--kubelet-client-key={p.clients['apiserver-kubelet-client'].key}",
+        f"--kubelet-certificate-authority={p.ca.cert}",
+        "--kubelet-preferred-address-types=InternalIP",
+        "--profiling=false",
+    ]
+    if plan.is_control_plane:
+        assert p.front_proxy_ca and p.front_proxy_client
+        argv += [
+            "--authorization-mode=RBAC",
+            "--enable-bootstrap-token-auth=true",
+            "--disable-admission-plugins=StorageObjectInUseProtection,ServiceAccount",
+            f"--requestheader-client-ca-file={p.front_proxy_ca.cert}",
+            "--requestheader-allowed-names=front-proxy-client",
+            "--requestheader-username-headers=X-Remote-User",
+            "--requestheader-group-headers=X-Remote-Group",
+            "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+            f"--proxy-client-cert-file={p.front_proxy_client.cert}",
+            f"--proxy-client-key-file={p.front_proxy_client.key}",
+        ]
+    else:
+        argv += ["--authorization-mode=Node,RBAC"]
+    name = f"{plan.name}/kube-apiserver"
+    return ProcessSpec(name, argv, layout.log_file(name))
+
+
+def _secure_serving(plan: ClusterPlan, component: str) -> list[str]:
+    serving = plan.pki.serving[component]
+    return [
+        "--bind-address=127.0.0.1",
+        f"--secure-port={plan.ports[component]}",
+        f"--tls-cert-file={serving.cert}",
+        f"--tls-private-key-file={serving.key}",
+    ]
+
+
+def _delegated_auth(kubeconfig: Path) -> list[str]:
+    return [
+        f"--kubeconfig={kubeconfig}",
+        f"--authentication-kubeconfig={kubeconfig}",
+        f"--authorization-kubeconfig={kubeconfig}",
+        "--leader-elect=false",
+    ]
+
+
+def controller_manager_spec(bins: Binaries, layout: Layout, plan: ClusterPlan) -> ProcessSpec:
+    p = plan.pki
+    controllers = ",".join(CONTROL_PLANE_CONTROLLERS) if plan.is_control_plane else "*"
+    argv = [
+        str(bins.kube_controller_manager),
+        *_delegated_auth(plan.kubeconfig(layout, "kube-controller-manager")),
+        *_secure_serving(plan, "kube-controller-manager"),
+        f"--cluster-name={plan.name}",
+        f"--controllers={controllers}",
+        "--use-service-account-credentials=true",
+        f"--service-account-private-key-file={p.sa_key}",
+        f"--root-ca-file={p.ca.cert}",
+        f"--cluster-signing-cert-file={p.ca.cert}",
+        f"--cluster-signing-key-file={p.ca.key}",
+        "--profiling=false",
+    ]
+    name = f"{plan.name}/kube-controller-manager"
+    return ProcessSpec(name, argv, layout.log_file(name))
+
+
+def scheduler_spec(bins: Binaries, layout: Layout, plan: ClusterPlan) -> ProcessSpec:
+    argv = [
+        str(bins.kube_scheduler),
+        *_delegated_auth(plan.kubeconfig(layout, "kube-scheduler")),
+        *_secure_serving(plan, "kube-scheduler"),
+        "--profiling=false",
+    ]
+    name = f"{plan.name}/kube-scheduler"
+    return ProcessSpec(name, argv, layout.log_file(name))
+
+
+def kwok_spec(bins: Binaries, layout: Layout, plan: ClusterPlan) -> ProcessSpec:
+    serving = plan.pki.serving["kwok"]
+    port = plan.ports["kwok"]
+    argv = [
+        str(bins.kwok),
+        f"--kubeconfig={plan.kubeconfig(layout, 'kwok')}",
+        "--manage-all-nodes=false",
+        "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+        # Pod IPs of each member come from a range of its own.
+        f"--cidr=10.{100 + plan.index}.0.0/16",
+        "--node-ip=127.0.0.1",
+        f"--node-port={port}",
+        f"--server-address=127.0.0.1:{port}",
+        f"--tls-cert-file={serving.cert}",
+        f"--tls-private-key-file={serving.key}",
+        "--node-lease-duration-seconds=40",
+    ]
+    name = f"{plan.name}/kwok"
+    return ProcessSpec(name, argv, layout.log_file(name))

@@ -1,0 +1,343 @@
+"""Bringing a local environment up and down.
+
+``up`` is all-or-nothing: it starts etcd, then every kube-apiserver, then the controllers,
+schedulers and kwok, waiting for each to answer its health endpoint. If anything fails it stops
+what it started and raises :class:`ComponentFailed` naming the component with the tail of its log.
+An environment that is already running is reused when it matches the request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import yaml
+
+from pykarmada.certs.ca import write_private
+from pykarmada.kube.client import KubeClient
+from pykarmada.kube.config import Connection, build_kubeconfig
+from pykarmada.kube.errors import ApiError
+from pykarmada.localup import components, nodes, processes
+from pykarmada.localup.binaries import Binaries, ensure_binaries
+from pykarmada.localup.components import CONTROL_PLANE, ClusterPlan
+from pykarmada.localup.pki import ClusterPki, EtcdPki, ensure_cluster_pki, ensure_etcd_pki
+from pykarmada.localup.processes import ProcessRecord, ProcessSpec
+from pykarmada.localup.state import EnvState, Layout, load_state
+
+Log = Callable[[str], None]
+
+CONTROL_PLANE_CONTEXT = "karmada-apiserver"
+KARMADA_KUBECONFIG = "karmada.config"
+MEMBERS_KUBECONFIG = "members.config"
+READY_TIMEOUT = 120.0
+POLL_INTERVAL = 0.25
+
+
+class ComponentFailed(Exception):
+    """A component did not become ready; ``log_tail`` holds the end of its log."""
+
+    def __init__(self, component: str, reason: str, log_path: str = "") -> None:
+        self.component = component
+        self.reason = reason
+        self.log_path = log_path
+        self.log_tail = processes.log_tail(log_path) if log_path else ""
+        super().__init__(f"{component}: {reason}")
+
+
+class AlreadyRunning(Exception):
+    """An environment that does not match the request is running in this state directory."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    state_dir: Path
+    kubeconfig_dir: Path
+    members: int = 3
+    nodes_per_member: int = 3
+    timeout: float = READY_TIMEOUT
+
+    @property
+    def member_names(self) -> list[str]:
+        return [f"member{i}" for i in range(1, self.members + 1)]
+
+
+def _free_ports(count: int) -> list[int]:
+    """``count`` distinct free loopback ports (all sockets held open until every port is chosen)."""
+    socks = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def is_port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def _port_names(members: list[str]) -> list[str]:
+    names = ["etcd/client", "etcd/peer"]
+    names += [f"{CONTROL_PLANE}/{c}" for c in ("kube-apiserver", "kube-controller-manager")]
+    for m in members:
+        names += [f"{m}/{c}" for c in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")]
+    return names
+
+
+def _assign_ports(layout: Layout, members: list[str]) -> dict[str, int]:
+    """Reuse the ports of the previous run where they are still free (the etcd data remembers its
+    peer URL), and pick free ones for the rest."""
+    try:
+        previous = {k: int(v) for k, v in json.loads(layout.ports_file.read_text()).items()}
+    except (OSError, ValueError):
+        previous = {}
+    names = _port_names(members)
+    ports = {n: previous[n] for n in names if n in previous and is_port_free(previous[n])}
+    fresh = iter(p for p in _free_ports(len(names) + 8) if p not in ports.values())
+    for n in names:
+        ports.setdefault(n, next(fresh))
+    layout.ports_file.write_text(json.dumps(ports, indent=2))
+    return ports
+
+
+def _connection(plan: ClusterPlan, client: str) -> Connection:
+    pair = plan.pki.clients[client]
+    return Connection(
+        server=plan.apiserver_url,
+        ca_pem=plan.pki.ca.cert.read_bytes(),
+        client_cert_pem=pair.cert.read_bytes(),
+        client_key_pem=pair.key.read_bytes(),
+    )
+
+
+def _write_kubeconfig(path: Path, entries: list[tuple[str, Connection]], current: str | None = None) -> None:
+    write_private(path, yaml.safe_dump(build_kubeconfig(entries, current=current), sort_keys=False).encode())
+
+
+class _Starter:
+    """Starts processes and remembers them, so a failure can stop everything started so far."""
+
+    def __init__(self, log: Log) -> None:
+        self.records: list[ProcessRecord] = []
+        self.log = log
+
+    def start(self, spec: ProcessSpec) -> ProcessRecord:
+        record = processes.start(spec)
+        self.records.append(record)
+        return record
+
+    async def wait(
+        self, record: ProcessRecord, probe: Callable[[], Awaitable[bool]], timeout: float, what: str = "ready"
+    ) -> None:
+        """Poll ``probe`` until it is true; fail fast when the process exits."""
+        deadline = time.monotonic() + timeout
+        last_error = ""
+        while True:
+            if not processes.is_running(record):
+                raise ComponentFailed(record.name, "exited during start-up", record.log)
+            try:
+                if await probe():
+                    return
+            except (ApiError, OSError, aiohttp.ClientError, asyncio.TimeoutError) as e:
+                last_error = f" (last error: {e})"
+            if time.monotonic() > deadline:
+                raise ComponentFailed(record.name, f"not {what} after {timeout:.0f}s{last_error}", record.log)
+            await asyncio.sleep(POLL_INTERVAL)
+
+
+async def _http_ok(conn: Connection, path: str) -> bool:
+    async with KubeClient(conn, timeout=5) as client:
+        await client.get(path)
+        return True
+
+
+async def _etcd_healthy(conn: Connection) -> bool:
+    async with KubeClient(conn, timeout=5) as client:
+        body = await client.get("/health")  # JSON, but served as text/plain
+        return json.loads(body).get("health") == "true" if isinstance(body, str) else body.get("health") == "true"
+
+
+class Environment:
+    def __init__(self, settings: Settings, *, log: Log = print) -> None:
+        self.settings = settings
+        self.layout = Layout(settings.state_dir)
+        self.log = log
+
+    # ---- up -------------------------------------------------------------------------------
+    def up(self, binaries: Binaries | None = None) -> EnvState:
+        with self.layout.locked():
+            existing = load_state(self.layout)
+            if existing is not None:
+                return self._reuse(existing)
+            bins = binaries or ensure_binaries(log=self.log)
+            return asyncio.run(self._up(bins))
+
+    def _reuse(self, state: EnvState) -> EnvState:
+        dead = state.not_running()
+        if dead:
+            raise AlreadyRunning(
+                f"a local environment in {self.layout.root} is only partly running ({', '.join(dead)} stopped); "
+                "run `kubectl karmada local-down` first"
+            )
+        if state.members != self.settings.member_names or state.nodes_per_member != self.settings.nodes_per_member:
+            raise AlreadyRunning(
+                f"a local environment with {len(state.members)} members and {state.nodes_per_member} nodes each is "
+                f"already running in {self.layout.root}; run `kubectl karmada local-down` first to change its size"
+            )
+        self.log("a local environment is already running; reusing it")
+        return state
+
+    async def _up(self, bins: Binaries) -> EnvState:
+        s, layout = self.settings, self.layout
+        started = time.monotonic()
+        etcd_pki = ensure_etcd_pki(layout.pki)
+        ports = _assign_ports(layout, s.member_names)
+        plans = [self._plan(CONTROL_PLANE, 0, ports)] + [
+            self._plan(m, i, ports) for i, m in enumerate(s.member_names, start=1)
+        ]
+        self._write_component_kubeconfigs(plans)
+        state = EnvState(members=s.member_names, nodes_per_member=s.nodes_per_member, ports=ports)
+        starter = _Starter(self.log)
+        try:
+            await self._start_all(bins, etcd_pki, plans, ports, starter)
+            state.processes = starter.records
+            state.karmada_kubeconfig, state.members_kubeconfig = self._write_user_kubeconfigs(plans)
+            state.ready = True
+            state.save(layout)
+        except BaseException:
+            processes.stop(starter.records)
+            raise
+        self.log(f"local environment ready in {time.monotonic() - started:.1f}s")
+        return state
+
+    def _plan(self, name: str, index: int, ports: dict[str, int]) -> ClusterPlan:
+        pki: ClusterPki = ensure_cluster_pki(self.layout.pki, name, front_proxy=(name == CONTROL_PLANE))
+        own = {k.split("/", 1)[1]: v for k, v in ports.items() if k.startswith(f"{name}/")}
+        return ClusterPlan(name=name, index=index, pki=pki, ports=own)
+
+    def _write_component_kubeconfigs(self, plans: list[ClusterPlan]) -> None:
+        for plan in plans:
+            for component in ("kube-controller-manager", "kube-scheduler", "kwok"):
+                _write_kubeconfig(plan.kubeconfig(self.layout, component), [(plan.name, _connection(plan, component))])
+
+    def _write_user_kubeconfigs(self, plans: list[ClusterPlan]) -> tuple[str, str]:
+        d = self.settings.kubeconfig_dir
+        karmada, members = d / KARMADA_KUBECONFIG, d / MEMBERS_KUBECONFIG
+        cp = plans[0]
+        _write_kubeconfig(karmada, [(CONTROL_PLANE_CONTEXT, _connection(cp, "admin"))])
+        _write_kubeconfig(members, [(p.name, _connection(p, "admin")) for p in plans[1:]])
+        return str(karmada), str(members)
+
+    async def _start_all(
+        self, bins: Binaries, etcd_pki: EtcdPki, plans: list[ClusterPlan], ports: dict[str, int], starter: _Starter
+    ) -> None:
+        s, layout, timeout = self.settings, self.layout, self.settings.timeout
+        self.log("starting etcd")
+        etcd = starter.start(components.etcd_spec(bins, layout, etcd_pki, ports["etcd/client"], ports["etcd/peer"]))
+        etcd_conn = Connection(
+            server=f"https://127.0.0.1:{ports['etcd/client']}",
+            ca_pem=etcd_pki.ca.read_bytes(),
+            client_cert_pem=etcd_pki.client.cert.read_bytes(),
+            client_key_pem=etcd_pki.client.key.read_bytes(),
+        )
+        await starter.wait(etcd, lambda: _etcd_healthy(etcd_conn), timeout, "healthy")
+
+        self.log(f"starting {len(plans)} kube-apiservers (control plane + {s.members} members)")
+        apiservers = [
+            starter.start(components.apiserver_spec(bins, layout, p, etcd_pki, ports["etcd/client"])) for p in plans
+        ]
+        await asyncio.gather(
+            *(starter.wait(r, lambda p=p: _http_ok(_connection(p, "admin"), "/readyz"), timeout) for r, p in zip(apiservers, plans))
+        )
+
+        self.log("starting controller managers, schedulers and kwok")
+        waits: list[Awaitable[None]] = []
+        for plan in plans:
+            ca = plan.pki.ca.cert.read_bytes()
+            kinds = ["kube-controller-manager"] if plan.is_control_plane else ["kube-controller-manager", "kube-scheduler", "kwok"]
+            for kind in kinds:
+                spec = {
+                    "kube-controller-manager": components.controller_manager_spec,
+                    "kube-scheduler": components.scheduler_spec,
+                    "kwok": components.kwok_spec,
+                }[kind](bins, layout, plan)
+                record = starter.start(spec)
+                health = Connection(server=f"https://127.0.0.1:{plan.ports[kind]}", ca_pem=ca)
+                waits.append(starter.wait(record, lambda c=health: _http_ok(c, "/healthz"), timeout, "healthy"))
+            if not plan.is_control_plane:
+                kwok = starter.records[-1]
+                waits.append(self._bring_up_nodes(plan, kwok, starter))
+        await asyncio.gather(*waits)
+
+    async def _bring_up_nodes(self, plan: ClusterPlan, kwok: ProcessRecord, starter: _Starter) -> None:
+        """Create the member's kwok nodes, then wait until they are Ready and pods can be admitted
+        (the ServiceAccount controller has made ``default/default``)."""
+        count = self.settings.nodes_per_member
+        async with KubeClient(_connection(plan, "admin")) as client:
+            for i in range(count):
+                try:
+                    await client.create("/api/v1/nodes", nodes.build_node(plan.name, i, plan.index))
+                except ApiError as e:
+                    if not e.already_exists:
+                        raise
+
+            async def nodes_ready() -> bool:
+                listing = await client.list("/api/v1/nodes", labelSelector="type=kwok")
+                return sum(nodes.is_node_ready(n) for n in listing["items"]) >= count
+
+            async def default_service_account() -> bool:
+                await client.get("/api/v1/namespaces/default/serviceaccounts/default")
+                return True
+
+            await starter.wait(kwok, nodes_ready, self.settings.timeout, f"managing {count} Ready nodes")
+            await starter.wait(kwok, default_service_account, self.settings.timeout, "seeing default/default ServiceAccount")
+
+    # ---- down -----------------------------------------------------------------------------
+    def down(self, *, purge: bool = False) -> list[str]:
+        """Stop every recorded process; returns the names of those that had to be killed."""
+        with self.layout.locked():
+            state = load_state(self.layout)
+            killed = processes.stop(state.processes) if state else []
+            self.layout.state_file.unlink(missing_ok=True)
+            if purge:
+                for f in (self.settings.kubeconfig_dir / KARMADA_KUBECONFIG, self.settings.kubeconfig_dir / MEMBERS_KUBECONFIG):
+                    if state and str(f) in (state.karmada_kubeconfig, state.members_kubeconfig):
+                        f.unlink(missing_ok=True)
+        if purge:
+            shutil.rmtree(self.layout.root, ignore_errors=True)
+        return killed
+
+
+def usage_text(state: EnvState) -> str:
+    k, m = state.karmada_kubeconfig, state.members_kubeconfig
+    home = os.path.expanduser("~")
+    k, m = (p.replace(home, "~", 1) if p.startswith(home + "/") else p for p in (k, m))
+    lines = [
+        "Local Karmada is running.",
+        "",
+        "Control plane (context karmada-apiserver):",
+        f"  export KUBECONFIG={k}",
+        "  kubectl get namespaces",
+        "",
+        f"Member clusters (contexts {', '.join(state.members)}):",
+        f"  kubectl --kubeconfig {m} --context {state.members[0] if state.members else 'member1'} get nodes",
+        "",
+        "Stop it with `kubectl karmada local-down` (add --purge to delete its state too).",
+    ]
+    return "\n".join(lines)
