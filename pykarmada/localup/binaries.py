@@ -143,21 +143,28 @@ def _kubernetes_staging_modules(work: Path, log_file: Path) -> list[str]:
     info = json.loads(_run(["go", "mod", "download", "-json", f"k8s.io/kubernetes@{versions.KUBERNETES}"], work, log_file))
     if info.get("Error"):
         raise BuildError(f"module proxy: k8s.io/kubernetes@{versions.KUBERNETES}: {info['Error']}")
-    gomod = Path(info["GoMod"]).read_text()
+    return staging_modules_of(Path(info["GoMod"]).read_text())
+
+
+def staging_modules_of(gomod: str) -> list[str]:
+    """The modules a go.mod replaces with directories under ``./staging/``."""
     return sorted(set(re.findall(r"^\s*(k8s\.io/[\w.-]+)\s*=>\s*\./staging/", gomod, re.M)))
 
 
-def _wrapper_module(
-    work: Path, log_file: Path, tools: list[str], requires: dict[str, str], replaces: dict[str, str] | None = None
-) -> None:
-    """A throw-away module whose only job is to pin ``requires`` and build ``tools`` from them."""
+def render_wrapper_gomod(tools: list[str], requires: dict[str, str], replaces: dict[str, str] | None = None) -> str:
+    """go.mod of a throw-away module whose only job is to pin ``requires`` and build ``tools``."""
     lines = ["module pykarmada.local/buildwrapper", "", "go 1.24.0", ""]
     lines += [f"tool {t}" for t in tools]
     lines += [""] + [f"require {m} {v}" for m, v in requires.items()]
     if replaces:
         lines += ["", "replace ("] + [f"\t{m} => {target}" for m, target in replaces.items()] + [")"]
-    lines.append("")
-    (work / "go.mod").write_text("\n".join(lines))
+    return "\n".join(lines) + "\n"
+
+
+def _wrapper_module(
+    work: Path, log_file: Path, tools: list[str], requires: dict[str, str], replaces: dict[str, str] | None = None
+) -> None:
+    (work / "go.mod").write_text(render_wrapper_gomod(tools, requires, replaces))
     _run(["go", "mod", "tidy"], work, log_file)
 
 

@@ -84,7 +84,10 @@ def _free_ports(count: int) -> list[int]:
 
 
 def is_port_free(port: int) -> bool:
+    """Whether a server could listen on ``port`` now. Like Go's listeners, bind with SO_REUSEADDR:
+    connections lingering in TIME_WAIT after a process exits do not keep its port."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
             return True

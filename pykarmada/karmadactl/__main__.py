@@ -1,0 +1,3 @@
+from pykarmada.karmadactl.cli import main
+
+main()
