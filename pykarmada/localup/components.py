@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pykarmada.kube.config import Connection
 from pykarmada.localup.binaries import Binaries
 from pykarmada.localup.pki import ClusterPki, EtcdPki
 from pykarmada.localup.processes import ProcessSpec
@@ -56,6 +57,16 @@ class ClusterPlan:
 
     def kubeconfig(self, layout: Layout, component: str) -> Path:
         return layout.kubeconfigs / f"{self.name}-{component}.kubeconfig"
+
+    def connection(self, client: str) -> Connection:
+        """How ``client`` (a name of pki.CLIENTS) reaches this cluster's kube-apiserver."""
+        pair = self.pki.clients[client]
+        return Connection(
+            server=self.apiserver_url,
+            ca_pem=self.pki.ca.cert.read_bytes(),
+            client_cert_pem=pair.cert.read_bytes(),
+            client_key_pem=pair.key.read_bytes(),
+        )
 
 
 def etcd_spec(bins: Binaries, layout: Layout, pki: EtcdPki, client_port: int, peer_port: int) -> ProcessSpec:

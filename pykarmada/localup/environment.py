@@ -18,18 +18,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
 import yaml
 
 from pykarmada.certs.ca import write_private
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection, build_kubeconfig
 from pykarmada.kube.errors import ApiError
-from pykarmada.localup import components, nodes, processes
+from pykarmada.localup import components, karmada, nodes, processes
 from pykarmada.localup.binaries import Binaries, ensure_binaries
 from pykarmada.localup.components import CONTROL_PLANE, ClusterPlan
 from pykarmada.localup.pki import ClusterPki, EtcdPki, ensure_cluster_pki, ensure_etcd_pki
-from pykarmada.localup.processes import ProcessRecord, ProcessSpec
+from pykarmada.localup.processes import ProcessRecord
+from pykarmada.localup.starter import Starter, etcd_healthy, http_ok
 from pykarmada.localup.state import EnvState, Layout, load_state
 
 Log = Callable[[str], None]
@@ -38,18 +38,6 @@ CONTROL_PLANE_CONTEXT = "karmada-apiserver"
 KARMADA_KUBECONFIG = "karmada.config"
 MEMBERS_KUBECONFIG = "members.config"
 READY_TIMEOUT = 120.0
-POLL_INTERVAL = 0.25
-
-
-class ComponentFailed(Exception):
-    """A component did not become ready; ``log_tail`` holds the end of its log."""
-
-    def __init__(self, component: str, reason: str, log_path: str = "") -> None:
-        self.component = component
-        self.reason = reason
-        self.log_path = log_path
-        self.log_tail = processes.log_tail(log_path) if log_path else ""
-        super().__init__(f"{component}: {reason}")
 
 
 class AlreadyRunning(Exception):
@@ -97,7 +85,7 @@ def is_port_free(port: int) -> bool:
 
 def _port_names(members: list[str]) -> list[str]:
     names = ["etcd/client", "etcd/peer"]
-    names += [f"{CONTROL_PLANE}/{c}" for c in ("kube-apiserver", "kube-controller-manager")]
+    names += [f"{CONTROL_PLANE}/{c}" for c in ("kube-apiserver", "kube-controller-manager", *karmada.COMPONENTS)]
     for m in members:
         names += [f"{m}/{c}" for c in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")]
     return names
@@ -119,61 +107,8 @@ def _assign_ports(layout: Layout, members: list[str]) -> dict[str, int]:
     return ports
 
 
-def _connection(plan: ClusterPlan, client: str) -> Connection:
-    pair = plan.pki.clients[client]
-    return Connection(
-        server=plan.apiserver_url,
-        ca_pem=plan.pki.ca.cert.read_bytes(),
-        client_cert_pem=pair.cert.read_bytes(),
-        client_key_pem=pair.key.read_bytes(),
-    )
-
-
 def _write_kubeconfig(path: Path, entries: list[tuple[str, Connection]], current: str | None = None) -> None:
     write_private(path, yaml.safe_dump(build_kubeconfig(entries, current=current), sort_keys=False).encode())
-
-
-class _Starter:
-    """Starts processes and remembers them, so a failure can stop everything started so far."""
-
-    def __init__(self, log: Log) -> None:
-        self.records: list[ProcessRecord] = []
-        self.log = log
-
-    def start(self, spec: ProcessSpec) -> ProcessRecord:
-        record = processes.start(spec)
-        self.records.append(record)
-        return record
-
-    async def wait(
-        self, record: ProcessRecord, probe: Callable[[], Awaitable[bool]], timeout: float, what: str = "ready"
-    ) -> None:
-        """Poll ``probe`` until it is true; fail fast when the process exits."""
-        deadline = time.monotonic() + timeout
-        last_error = ""
-        while True:
-            if not processes.is_running(record):
-                raise ComponentFailed(record.name, "exited during start-up", record.log)
-            try:
-                if await probe():
-                    return
-            except (ApiError, OSError, aiohttp.ClientError, asyncio.TimeoutError) as e:
-                last_error = f" (last error: {e})"
-            if time.monotonic() > deadline:
-                raise ComponentFailed(record.name, f"not {what} after {timeout:.0f}s{last_error}", record.log)
-            await asyncio.sleep(POLL_INTERVAL)
-
-
-async def _http_ok(conn: Connection, path: str) -> bool:
-    async with KubeClient(conn, timeout=5) as client:
-        await client.get(path)
-        return True
-
-
-async def _etcd_healthy(conn: Connection) -> bool:
-    async with KubeClient(conn, timeout=5) as client:
-        body = await client.get("/health")  # JSON, but served as text/plain
-        return json.loads(body).get("health") == "true" if isinstance(body, str) else body.get("health") == "true"
 
 
 class Environment:
@@ -216,7 +151,7 @@ class Environment:
         ]
         self._write_component_kubeconfigs(plans)
         state = EnvState(members=s.member_names, nodes_per_member=s.nodes_per_member, ports=ports)
-        starter = _Starter(self.log)
+        starter = Starter(self.log)
         try:
             await self._start_all(bins, etcd_pki, plans, ports, starter)
             state.processes = starter.records
@@ -230,25 +165,24 @@ class Environment:
         return state
 
     def _plan(self, name: str, index: int, ports: dict[str, int]) -> ClusterPlan:
-        pki: ClusterPki = ensure_cluster_pki(self.layout.pki, name, front_proxy=(name == CONTROL_PLANE))
+        pki: ClusterPki = ensure_cluster_pki(self.layout.pki, name, control_plane=(name == CONTROL_PLANE))
         own = {k.split("/", 1)[1]: v for k, v in ports.items() if k.startswith(f"{name}/")}
         return ClusterPlan(name=name, index=index, pki=pki, ports=own)
 
     def _write_component_kubeconfigs(self, plans: list[ClusterPlan]) -> None:
         for plan in plans:
             for component in ("kube-controller-manager", "kube-scheduler", "kwok"):
-                _write_kubeconfig(plan.kubeconfig(self.layout, component), [(plan.name, _connection(plan, component))])
+                _write_kubeconfig(plan.kubeconfig(self.layout, component), [(plan.name, plan.connection(component))])
 
     def _write_user_kubeconfigs(self, plans: list[ClusterPlan]) -> tuple[str, str]:
         d = self.settings.kubeconfig_dir
-        karmada, members = d / KARMADA_KUBECONFIG, d / MEMBERS_KUBECONFIG
-        cp = plans[0]
-        _write_kubeconfig(karmada, [(CONTROL_PLANE_CONTEXT, _connection(cp, "admin"))])
-        _write_kubeconfig(members, [(p.name, _connection(p, "admin")) for p in plans[1:]])
-        return str(karmada), str(members)
+        karmada_config, members_config = d / KARMADA_KUBECONFIG, d / MEMBERS_KUBECONFIG
+        _write_kubeconfig(karmada_config, [(CONTROL_PLANE_CONTEXT, plans[0].connection("admin"))])
+        _write_kubeconfig(members_config, [(p.name, p.connection("admin")) for p in plans[1:]])
+        return str(karmada_config), str(members_config)
 
     async def _start_all(
-        self, bins: Binaries, etcd_pki: EtcdPki, plans: list[ClusterPlan], ports: dict[str, int], starter: _Starter
+        self, bins: Binaries, etcd_pki: EtcdPki, plans: list[ClusterPlan], ports: dict[str, int], starter: Starter
     ) -> None:
         s, layout, timeout = self.settings, self.layout, self.settings.timeout
         self.log("starting etcd")
@@ -259,18 +193,18 @@ class Environment:
             client_cert_pem=etcd_pki.client.cert.read_bytes(),
             client_key_pem=etcd_pki.client.key.read_bytes(),
         )
-        await starter.wait(etcd, lambda: _etcd_healthy(etcd_conn), timeout, "healthy")
+        await starter.wait(etcd, lambda: etcd_healthy(etcd_conn), timeout, "healthy")
 
         self.log(f"starting {len(plans)} kube-apiservers (control plane + {s.members} members)")
         apiservers = [
             starter.start(components.apiserver_spec(bins, layout, p, etcd_pki, ports["etcd/client"])) for p in plans
         ]
         await asyncio.gather(
-            *(starter.wait(r, lambda p=p: _http_ok(_connection(p, "admin"), "/readyz"), timeout) for r, p in zip(apiservers, plans))
+            *(starter.wait(r, lambda p=p: http_ok(p.connection("admin"), "/readyz"), timeout) for r, p in zip(apiservers, plans))
         )
 
-        self.log("starting controller managers, schedulers and kwok")
-        waits: list[Awaitable[None]] = []
+        self.log("starting controller managers, schedulers and kwok; installing Karmada in the control plane")
+        waits: list[Awaitable[None]] = [karmada.install(karmada.InstallContext(bins, layout, plans[0], starter, timeout))]
         for plan in plans:
             ca = plan.pki.ca.cert.read_bytes()
             kinds = ["kube-controller-manager"] if plan.is_control_plane else ["kube-controller-manager", "kube-scheduler", "kwok"]
@@ -282,17 +216,17 @@ class Environment:
                 }[kind](bins, layout, plan)
                 record = starter.start(spec)
                 health = Connection(server=f"https://127.0.0.1:{plan.ports[kind]}", ca_pem=ca)
-                waits.append(starter.wait(record, lambda c=health: _http_ok(c, "/healthz"), timeout, "healthy"))
+                waits.append(starter.wait(record, lambda c=health: http_ok(c, "/healthz"), timeout, "healthy"))
             if not plan.is_control_plane:
                 kwok = starter.records[-1]
                 waits.append(self._bring_up_nodes(plan, kwok, starter))
         await asyncio.gather(*waits)
 
-    async def _bring_up_nodes(self, plan: ClusterPlan, kwok: ProcessRecord, starter: _Starter) -> None:
+    async def _bring_up_nodes(self, plan: ClusterPlan, kwok: ProcessRecord, starter: Starter) -> None:
         """Create the member's kwok nodes, then wait until they are Ready and pods can be admitted
         (the ServiceAccount controller has made ``default/default``)."""
         count = self.settings.nodes_per_member
-        async with KubeClient(_connection(plan, "admin")) as client:
+        async with KubeClient(plan.connection("admin")) as client:
             for i in range(count):
                 try:
                     await client.create("/api/v1/nodes", nodes.build_node(plan.name, i, plan.index))

@@ -64,7 +64,7 @@ class ClusterPki:
     ca: Pair
     apiserver: Pair
     clients: dict[str, Pair]
-    serving: dict[str, Pair]  # kube-controller-manager, kube-scheduler, kwok (kubelet endpoint)
+    serving: dict[str, Pair]  # component -> its serving certificate (kwok's is the kubelet endpoint's)
     sa_key: Path
     sa_pub: Path
     front_proxy_ca: Pair | None
@@ -81,7 +81,21 @@ def ensure_etcd_pki(root: Path) -> EtcdPki:
     return EtcdPki(ca=d / "ca.crt", server=server, client=client)
 
 
-def ensure_cluster_pki(root: Path, cluster: str, *, front_proxy: bool) -> ClusterPki:
+# Our own servers in the control plane, with the in-cluster Service names they are dialled by
+# (the aggregation layer checks <service>.<namespace>.svc) besides loopback.
+KARMADA_SERVERS = {
+    "karmada-aggregated-apiserver": "karmada-system",
+    "karmada-webhook": "karmada-system",
+}
+
+
+def _service_names(service: str, namespace: str) -> tuple[str, ...]:
+    return (service, f"{service}.{namespace}", f"{service}.{namespace}.svc", f"{service}.{namespace}.svc.cluster.local")
+
+
+def ensure_cluster_pki(root: Path, cluster: str, *, control_plane: bool) -> ClusterPki:
+    """Certificates of one cluster; the control plane also gets the front-proxy CA and client and
+    the serving certificates of Karmada's servers."""
     d = root / cluster
     ca = CertificateAuthority.load_or_create(d, "ca", f"{cluster}-ca")
     apiserver = _ensure_leaf(
@@ -104,6 +118,15 @@ def ensure_cluster_pki(root: Path, cluster: str, *, front_proxy: bool) -> Cluste
         )
         for name in ("kube-controller-manager", "kube-scheduler", "kwok")
     }
+    if control_plane:
+        for name, namespace in KARMADA_SERVERS.items():
+            serving[name] = _ensure_leaf(
+                d,
+                f"{name}-serving",
+                lambda name=name, namespace=namespace: issue_serving_cert(
+                    ca, name, dns_names=LOOPBACK_NAMES + _service_names(name, namespace), ip_addresses=LOOPBACK_IPS
+                ),
+            )
     sa_key, sa_pub = d / "sa.key", d / "sa.pub"
     if not (sa_key.exists() and sa_pub.exists()):
         key = new_service_account_key()
@@ -112,7 +135,7 @@ def ensure_cluster_pki(root: Path, cluster: str, *, front_proxy: bool) -> Cluste
             key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         )
     fp_ca = fp_client = None
-    if front_proxy:
+    if control_plane:
         proxy_ca = CertificateAuthority.load_or_create(d, "front-proxy-ca", "front-proxy-ca")
         fp_ca = _pair(d, "front-proxy-ca")
         fp_client = _ensure_leaf(d, "front-proxy-client", lambda: issue_client_cert(proxy_ca, "front-proxy-client"))

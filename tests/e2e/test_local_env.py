@@ -173,7 +173,7 @@ def test_failed_start_names_the_component_and_leaves_nothing_running(tmp_path: P
     # Make member1's kube-apiserver unable to start: its serving certificate is garbage.
     from pykarmada.localup.pki import ensure_cluster_pki
 
-    pki = ensure_cluster_pki(Layout(state_dir).pki, "member1", front_proxy=False)
+    pki = ensure_cluster_pki(Layout(state_dir).pki, "member1", control_plane=False)
     pki.apiserver.cert.write_text("not a certificate\n")
     proc = karmadactl(
         "local-up", "--members=1", "--nodes-per-member=1", f"--state-dir={state_dir}", f"--kubeconfig-dir={tmp_path / 'kube'}", check=False

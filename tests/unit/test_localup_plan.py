@@ -50,8 +50,8 @@ def test_control_plane_and_member_flags(tmp_path: Path) -> None:
     bins = Binaries(*(tmp_path / n for n in ("a", "cm", "s", "k", "e", "w")))
     etcd = ensure_etcd_pki(layout.pki)
     ports = {"kube-apiserver": 1, "kube-controller-manager": 2, "kube-scheduler": 3, "kwok": 4}
-    cp = components.ClusterPlan("karmada", 0, ensure_cluster_pki(layout.pki, "karmada", front_proxy=True), ports)
-    m1 = components.ClusterPlan("member1", 1, ensure_cluster_pki(layout.pki, "member1", front_proxy=False), ports)
+    cp = components.ClusterPlan("karmada", 0, ensure_cluster_pki(layout.pki, "karmada", control_plane=True), ports)
+    m1 = components.ClusterPlan("member1", 1, ensure_cluster_pki(layout.pki, "member1", control_plane=False), ports)
 
     cp_api = _flags(components.apiserver_spec(bins, layout, cp, etcd, 9).argv)
     assert cp_api["etcd-prefix"] == "/registry"

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from pykarmada.localup.binaries import BuildError
-from pykarmada.localup.environment import AlreadyRunning, ComponentFailed, Environment, Settings, usage_text
+from pykarmada.localup.environment import AlreadyRunning, Environment, Settings, usage_text
+from pykarmada.localup.starter import ComponentFailed
 from pykarmada.localup.state import EnvironmentBusy, default_state_dir
 
 

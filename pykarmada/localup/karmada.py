@@ -1,0 +1,85 @@
+"""Karmada's own parts in the local control plane: its namespace, its CRDs (``manifests/crds``),
+and our servers with their registration objects. Each step is idempotent, so a restart of the
+environment converges to the same state.
+
+Our servers run as local processes, so registration points at loopback: webhooks by URL, the
+aggregated API through an ExternalName Service to ``localhost``. The shipped manifests describe
+the in-cluster installation; local-up rewrites only those addresses and the CA bundles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pykarmada.kube.apply import apply_objects, load_manifests
+from pykarmada.kube.client import KubeClient
+from pykarmada.kube.discovery import RESTMapper, UnknownKind
+from pykarmada.kube.errors import ApiError
+from pykarmada.localup.binaries import Binaries
+from pykarmada.localup.components import ClusterPlan
+from pykarmada.localup.starter import ComponentFailed, Starter
+from pykarmada.localup.state import Layout
+
+FIELD_MANAGER = "pykarmada-local-up"
+KARMADA_NAMESPACE = "karmada-system"
+# Our servers that local-up starts in the control plane; each gets a port and a serving certificate.
+COMPONENTS = ("karmada-aggregated-apiserver", "karmada-webhook")
+
+
+def manifests_dir() -> Path:
+    """``manifests/`` of the checkout this package runs from."""
+    return Path(__file__).resolve().parents[2] / "manifests"
+
+
+@dataclass(frozen=True)
+class InstallContext:
+    bins: Binaries
+    layout: Layout
+    control_plane: ClusterPlan
+    starter: Starter
+    timeout: float
+
+
+async def install(ctx: InstallContext) -> None:
+    """Install Karmada into the running control plane; failures name the step that failed."""
+    async with KubeClient(ctx.control_plane.connection("admin")) as client:
+        mapper = RESTMapper(client)
+        try:
+            await ensure_namespace(client, KARMADA_NAMESPACE)
+            await install_crds(client, mapper, ctx.timeout)
+        except (ApiError, UnknownKind, TimeoutError) as e:
+            raise ComponentFailed("karmada/install", str(e)) from e
+
+
+async def ensure_namespace(client: KubeClient, name: str) -> None:
+    body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": {"karmada.io/system": "true"}}}
+    try:
+        await client.create("/api/v1/namespaces", body)
+    except ApiError as e:
+        if not e.already_exists:
+            raise
+
+
+async def install_crds(client: KubeClient, mapper: RESTMapper, timeout: float) -> None:
+    """Apply every CRD of ``manifests/crds`` and wait until the API server serves them."""
+    crd_dir = manifests_dir() / "crds"
+    crds = load_manifests(crd_dir) if crd_dir.is_dir() else []
+    if not crds:
+        return
+    await apply_objects(client, mapper, crds, field_manager=FIELD_MANAGER)
+    deadline = time.monotonic() + timeout
+    for crd in crds:
+        path = f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{crd['metadata']['name']}"
+        while not _established(await client.get(path)):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"CRD {crd['metadata']['name']} not Established after {timeout:.0f}s")
+            await asyncio.sleep(0.2)
+    mapper.invalidate()
+
+
+def _established(crd: dict) -> bool:  # type: ignore[type-arg]
+    conditions = (crd.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions)
