@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from pykarmada.kube.config import Connection
 from pykarmada.localup.binaries import Binaries
 from pykarmada.localup.pki import ClusterPki, EtcdPki
@@ -96,6 +98,38 @@ def etcd_spec(bins: Binaries, layout: Layout, pki: EtcdPki, client_port: int, pe
     return ProcessSpec("etcd", argv, layout.log_file("etcd"))
 
 
+def admission_config(layout: Layout, plan: ClusterPlan) -> Path:
+    """Files that make kube-apiserver present a client certificate to every admission webhook:
+    an AdmissionConfiguration pointing both webhook plugins at a kubeconfig with user ``*``."""
+    client = plan.pki.clients["apiserver-webhook-client"]
+    kubeconfig = layout.kubeconfigs / f"{plan.name}-webhook-client.kubeconfig"
+    config = layout.kubeconfigs / f"{plan.name}-admission.yaml"
+    layout.kubeconfigs.mkdir(parents=True, exist_ok=True)
+    kubeconfig.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "users": [{"name": "*", "user": {"client-certificate": str(client.cert), "client-key": str(client.key)}}],
+            }
+        )
+    )
+    webhook = {"apiVersion": "apiserver.config.k8s.io/v1", "kind": "WebhookAdmissionConfiguration", "kubeConfigFile": str(kubeconfig)}
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "apiserver.config.k8s.io/v1",
+                "kind": "AdmissionConfiguration",
+                "plugins": [
+                    {"name": "ValidatingAdmissionWebhook", "configuration": webhook},
+                    {"name": "MutatingAdmissionWebhook", "configuration": webhook},
+                ],
+            }
+        )
+    )
+    return config
+
+
 def apiserver_spec(bins: Binaries, layout: Layout, plan: ClusterPlan, etcd: EtcdPki, etcd_port: int) -> ProcessSpec:
     p = plan.pki
     argv = [
@@ -137,6 +171,7 @@ def apiserver_spec(bins: Binaries, layout: Layout, plan: ClusterPlan, etcd: Etcd
             "--requestheader-extra-headers-prefix=X-Remote-Extra-",
             f"--proxy-client-cert-file={p.front_proxy_client.cert}",
             f"--proxy-client-key-file={p.front_proxy_client.key}",
+            f"--admission-control-config-file={admission_config(layout, plan)}",
         ]
     else:
         argv += ["--authorization-mode=Node,RBAC"]

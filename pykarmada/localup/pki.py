@@ -31,6 +31,8 @@ CLIENTS = (
     ("kube-scheduler", "system:kube-scheduler", ()),
     ("kwok", "kwok-controller", ("system:masters",)),
     ("apiserver-kubelet-client", "kube-apiserver-kubelet-client", ("system:masters",)),
+    # What kube-apiserver presents to admission webhooks (our webhook server requires it).
+    ("apiserver-webhook-client", "kube-apiserver-webhook-client", ()),
 )
 
 
