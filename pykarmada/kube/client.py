@@ -89,10 +89,11 @@ class KubeClient:
         body: Any = None,
         content_type: str = "application/json",
         timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Send one request; return the decoded JSON (or text) body, raise ApiError on non-2xx."""
         data = None
-        headers = {}
+        headers = dict(headers or {})
         if body is not None:
             data = body if isinstance(body, (bytes, str)) else json.dumps(body)
             headers["Content-Type"] = content_type

@@ -171,7 +171,7 @@ class Environment:
 
     def _write_component_kubeconfigs(self, plans: list[ClusterPlan]) -> None:
         for plan in plans:
-            for component in ("kube-controller-manager", "kube-scheduler", "kwok"):
+            for component in plan.pki.clients:
                 _write_kubeconfig(plan.kubeconfig(self.layout, component), [(plan.name, plan.connection(component))])
 
     def _write_user_kubeconfigs(self, plans: list[ClusterPlan]) -> tuple[str, str]:
@@ -204,7 +204,7 @@ class Environment:
         )
 
         self.log("starting controller managers, schedulers and kwok; installing Karmada in the control plane")
-        waits: list[Awaitable[None]] = [karmada.install(karmada.InstallContext(bins, layout, plans[0], starter, timeout))]
+        waits: list[Awaitable[None]] = [karmada.install(karmada.InstallContext(bins, layout, plans[0], starter, timeout, etcd_pki, ports["etcd/client"]))]
         for plan in plans:
             ca = plan.pki.ca.cert.read_bytes()
             kinds = ["kube-controller-manager"] if plan.is_control_plane else ["kube-controller-manager", "kube-scheduler", "kwok"]

@@ -2,7 +2,6 @@
 and our servers with their registration objects. Each step is idempotent, so a restart of the
 environment converges to the same state.
 
-Our servers run as local processes, so registration points at loopback: webhooks by URL, the
 aggregated API through an ExternalName Service to ``localhost``. The shipped manifests describe
 the in-cluster installation; local-up rewrites only those addresses and the CA bundles.
 """
@@ -18,8 +17,10 @@ from pykarmada.kube.apply import apply_objects, load_manifests
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.discovery import RESTMapper, UnknownKind
 from pykarmada.kube.errors import ApiError
+from pykarmada.localup import aggregator
 from pykarmada.localup.binaries import Binaries
 from pykarmada.localup.components import ClusterPlan
+from pykarmada.localup.pki import EtcdPki
 from pykarmada.localup.starter import ComponentFailed, Starter
 from pykarmada.localup.state import Layout
 
@@ -41,6 +42,8 @@ class InstallContext:
     control_plane: ClusterPlan
     starter: Starter
     timeout: float
+    etcd_pki: EtcdPki
+    etcd_port: int
 
 
 async def install(ctx: InstallContext) -> None:
@@ -50,6 +53,7 @@ async def install(ctx: InstallContext) -> None:
         try:
             await ensure_namespace(client, KARMADA_NAMESPACE)
             await install_crds(client, mapper, ctx.timeout)
+            await aggregator.install(ctx, client, mapper, manifests_dir())
         except (ApiError, UnknownKind, TimeoutError) as e:
             raise ComponentFailed("karmada/install", str(e)) from e
 

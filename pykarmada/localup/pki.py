@@ -83,6 +83,11 @@ def ensure_etcd_pki(root: Path) -> EtcdPki:
     return EtcdPki(ca=d / "ca.crt", server=server, client=client)
 
 
+# Identities of our own components in the control plane (RBAC binds these users).
+CONTROL_PLANE_CLIENTS = (
+    ("karmada-aggregated-apiserver", "system:karmada:karmada-aggregated-apiserver", ()),
+)
+
 # Our own servers in the control plane, with the in-cluster Service names they are dialled by
 # (the aggregation layer checks <service>.<namespace>.svc) besides loopback.
 KARMADA_SERVERS = {
@@ -112,7 +117,7 @@ def ensure_cluster_pki(root: Path, cluster: str, *, control_plane: bool) -> Clus
     )
     clients = {
         name: _ensure_leaf(d, name, lambda user=user, groups=groups: issue_client_cert(ca, user, groups))
-        for name, user, groups in CLIENTS
+        for name, user, groups in CLIENTS + (CONTROL_PLANE_CLIENTS if control_plane else ())
     }
     serving = {
         name: _ensure_leaf(

@@ -1,0 +1,190 @@
+"""``clusters/<c>/proxy/<path>``: a request to the member's API server, made with the Cluster's
+credentials while impersonating the caller, so that the member's RBAC decides.
+
+Responses stream through unbuffered (watches, ``logs -f``). WebSocket upgrades (kubectl exec,
+attach and port-forward since 1.30) are relayed frame by frame; SPDY upgrades are refused with a
+message. Our own failures are ``Status`` objects: 404 for an unknown cluster, 503 for a cluster that
+is not Ready or cannot be reached, with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import logging
+import ssl
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from pykarmada.aggregator.auth import UserInfo
+from pykarmada.aggregator.requestinfo import RequestInfo
+from pykarmada.aggregator.storage import Store
+from pykarmada.kube.client import KubeClient
+from pykarmada.kube.errors import ApiError
+from pykarmada.kube.status import StatusError
+
+log = logging.getLogger(__name__)
+
+HOP_BY_HOP = {
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
+    "transfer-encoding", "upgrade", "host", "content-length",
+}
+STRIPPED_PREFIXES = ("x-remote-", "impersonate-")
+SKIPPED_GROUPS = ("system:authenticated", "system:unauthenticated")
+SECRET_TTL = 5.0
+
+
+@dataclass(frozen=True)
+class Target:
+    endpoint: str
+    token: str
+    ca_pem: bytes
+    insecure: bool
+
+    @property
+    def pool_key(self) -> str:
+        return hashlib.sha256(f"{self.endpoint}|{self.insecure}|".encode() + self.ca_pem).hexdigest()
+
+
+class ProxyHandler:
+    def __init__(self, store: Store, control_plane: KubeClient) -> None:
+        self.store = store
+        self.client = control_plane
+        self._secrets: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._sessions: dict[str, aiohttp.ClientSession] = {}
+
+    async def close(self) -> None:
+        for session in self._sessions.values():
+            await session.close()
+
+    # ---- target ---------------------------------------------------------------------------
+    async def _secret(self, ref: dict[str, str]) -> dict[str, Any]:
+        key = f"{ref.get('namespace')}/{ref.get('name')}"
+        cached = self._secrets.get(key)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        secret = await self.client.get(f"/api/v1/namespaces/{ref['namespace']}/secrets/{ref['name']}")
+        data = {k: base64.b64decode(v) for k, v in (secret.get("data") or {}).items()}
+        self._secrets[key] = (time.monotonic() + SECRET_TTL, data)
+        return data
+
+    async def _target(self, name: str) -> Target:
+        cluster = await self.store.get(name)
+        spec = cluster.get("spec") or {}
+        ready = next((c for c in (cluster.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), None)
+        if ready is not None and ready.get("status") != "True":
+            raise StatusError(503, f'cluster "{name}" is not ready ({ready.get("reason", "")}: {ready.get("message", "")}); the proxy cannot reach it')
+        endpoint = spec.get("apiEndpoint")
+        if not endpoint:
+            mode = spec.get("syncMode", "")
+            raise StatusError(503, f'cluster "{name}" ({mode} mode) has no apiEndpoint reachable from the control plane')
+        ref = spec.get("impersonatorSecretRef")
+        if not ref:
+            raise StatusError(503, f'cluster "{name}" has no impersonatorSecretRef: the proxy has no credentials for it')
+        try:
+            token = (await self._secret(ref)).get("token", b"").decode().strip()
+            ca = (await self._secret(spec["secretRef"])).get("caBundle", b"") if spec.get("secretRef") else b""
+        except ApiError as e:
+            raise StatusError(503, f'cluster "{name}": cannot read its credentials: {e.message or e.reason}') from None
+        if not token:
+            raise StatusError(503, f'cluster "{name}": secret {ref.get("namespace")}/{ref.get("name")} has no token')
+        return Target(endpoint.rstrip("/"), token, ca, bool(spec.get("insecureSkipTLSVerification")))
+
+    def _session(self, target: Target) -> aiohttp.ClientSession:
+        session = self._sessions.get(target.pool_key)
+        if session is None or session.closed:
+            ctx = ssl.create_default_context()
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+            if target.ca_pem:
+                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                ctx.load_verify_locations(cadata=target.ca_pem.decode())
+            if target.insecure:
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+            session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(ssl=ctx, limit=0, keepalive_timeout=60),
+                auto_decompress=False,
+                skip_auto_headers=("User-Agent", "Accept-Encoding"),
+            )
+            self._sessions[target.pool_key] = session
+        return session
+
+    # ---- request --------------------------------------------------------------------------
+    @staticmethod
+    def _headers(request: web.Request, user: UserInfo, target: Target) -> list[tuple[str, str]]:
+        headers = [
+            (k, v)
+            for k, v in request.headers.items()
+            if k.lower() not in HOP_BY_HOP and k.lower() != "authorization" and not k.lower().startswith(STRIPPED_PREFIXES)
+        ]
+        headers.append(("Authorization", f"Bearer {target.token}"))
+        headers.append(("Impersonate-User", user.name))
+        headers += [("Impersonate-Group", g) for g in user.groups if g not in SKIPPED_GROUPS]
+        return headers
+
+    async def handle(self, request: web.Request, user: UserInfo, info: RequestInfo) -> web.StreamResponse:
+        target = await self._target(info.name)
+        url = target.endpoint + info.proxy_path
+        if request.query_string:
+            url += "?" + request.query_string
+        if request.headers.get("Upgrade"):
+            return await self._upgrade(request, user, target, url)
+        session = self._session(target)
+        body = request.content if request.can_read_body else None
+        try:
+            upstream = await session.request(
+                request.method,
+                url,
+                headers=self._headers(request, user, target),
+                data=body,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=10),
+            )
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as e:
+            raise StatusError(503, f'cluster "{info.name}" cannot be reached at {target.endpoint}: {e}') from None
+        async with upstream:
+            response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
+            for k, v in upstream.headers.items():
+                if k.lower() not in HOP_BY_HOP:
+                    response.headers.add(k, v)
+            if upstream.headers.get("Content-Length") and not upstream.headers.get("Transfer-Encoding"):
+                response.content_length = int(upstream.headers["Content-Length"])
+            await response.prepare(request)
+            async for chunk in upstream.content.iter_any():
+                await response.write(chunk)
+            await response.write_eof()
+            return response
+
+    async def _upgrade(self, request: web.Request, user: UserInfo, target: Target, url: str) -> web.StreamResponse:
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            raise StatusError(400, "only WebSocket upgrades are proxied; SPDY is not supported (kubectl >= 1.30 uses WebSocket)")
+        protocols = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
+        headers = [(k, v) for k, v in self._headers(request, user, target) if not k.lower().startswith("sec-websocket")]
+        session = self._session(target)
+        try:
+            upstream = await session.ws_connect(url.replace("https://", "wss://", 1), headers=headers, protocols=protocols, heartbeat=5)
+        except aiohttp.WSServerHandshakeError as e:
+            raise StatusError(e.status if e.status >= 400 else 502, f"member refused the upgrade: {e.message}") from None
+        except (aiohttp.ClientError, OSError) as e:
+            raise StatusError(503, f"member cannot be reached: {e}") from None
+        downstream = web.WebSocketResponse(protocols=[upstream.protocol] if upstream.protocol else (), heartbeat=5)
+        await downstream.prepare(request)
+
+        async def relay(src: Any, dst: Any) -> None:
+            async for msg in src:
+                if msg.type == aiohttp.WSMsgType.BINARY:
+                    await dst.send_bytes(msg.data)
+                elif msg.type == aiohttp.WSMsgType.TEXT:
+                    await dst.send_str(msg.data)
+                else:
+                    break
+            await dst.close()
+
+        await asyncio.gather(relay(upstream, downstream), relay(downstream, upstream), return_exceptions=True)
+        await upstream.close()
+        return downstream
