@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from pykarmada.karmadactl.commands import local_up
+from pykarmada.karmadactl.commands import join, local_up
 
 
 def command_name() -> str:
@@ -22,6 +22,8 @@ def cli() -> None:
 
 cli.add_command(local_up.local_up)
 cli.add_command(local_up.local_down)
+cli.add_command(join.join)
+cli.add_command(join.unjoin)
 
 
 def main() -> None:

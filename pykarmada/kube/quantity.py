@@ -46,3 +46,19 @@ def is_quantity(value: object) -> bool:
         return True
     except (ValueError, TypeError):
         return False
+
+
+_BINARY = (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10))
+
+
+def format_quantity(value: Fraction, *, binary: bool = False) -> str:
+    """A canonical string: whole numbers as is (with the largest exact binary suffix when
+    ``binary``), fractions in milli-units ("2500m")."""
+    if value.denominator != 1:
+        return f"{int(value * 1000)}m"
+    whole = int(value)
+    if binary and whole:
+        for suffix, size in _BINARY:
+            if whole % size == 0:
+                return f"{whole // size}{suffix}"
+    return str(whole)

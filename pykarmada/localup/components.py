@@ -229,11 +229,38 @@ def scheduler_spec(bins: Binaries, layout: Layout, plan: ClusterPlan) -> Process
     return ProcessSpec(name, argv, layout.log_file(name))
 
 
+def kwok_config(layout: Layout, plan: ClusterPlan) -> Path:
+    """kwok's configuration: every simulated container logs the same few CRI-format lines, so that
+    ``kubectl logs`` (and ``-f``) has something to show."""
+    directory = layout.root / "kwok"
+    directory.mkdir(parents=True, exist_ok=True)
+    log_file = directory / "container.log"
+    if not log_file.exists():
+        log_file.write_text(
+            "".join(f"2026-01-01T00:00:0{i}.000000000Z stdout F {line}\n" for i, line in enumerate(
+                ["simulated container started by kwok", "listening on :80", "ready to serve requests"]
+            ))
+        )
+    config = directory / f"{plan.name}-kwok.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "kwok.x-k8s.io/v1alpha1",
+                "kind": "ClusterLogs",
+                "metadata": {"name": "all-containers"},
+                "spec": {"selector": {}, "logs": [{"containers": [], "logsFile": str(log_file), "follow": True}]},
+            }
+        )
+    )
+    return config
+
+
 def kwok_spec(bins: Binaries, layout: Layout, plan: ClusterPlan) -> ProcessSpec:
     serving = plan.pki.serving["kwok"]
     port = plan.ports["kwok"]
     argv = [
         str(bins.kwok),
+        f"--config={kwok_config(layout, plan)}",
         f"--kubeconfig={plan.kubeconfig(layout, 'kwok')}",
         "--manage-all-nodes=false",
         "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",

@@ -204,7 +204,8 @@ class Environment:
         )
 
         self.log("starting controller managers, schedulers and kwok; installing Karmada in the control plane")
-        waits: list[Awaitable[None]] = [karmada.install(karmada.InstallContext(bins, layout, plans[0], starter, timeout, etcd_pki, ports["etcd/client"]))]
+        install_ctx = karmada.InstallContext(bins, layout, plans[0], starter, timeout, etcd_pki, ports["etcd/client"])
+        waits: list[Awaitable[None]] = [karmada.install(install_ctx)]
         for plan in plans:
             ca = plan.pki.ca.cert.read_bytes()
             kinds = ["kube-controller-manager"] if plan.is_control_plane else ["kube-controller-manager", "kube-scheduler", "kwok"]
@@ -221,6 +222,8 @@ class Environment:
                 kwok = starter.records[-1]
                 waits.append(self._bring_up_nodes(plan, kwok, starter))
         await asyncio.gather(*waits)
+        self.log(f"starting the controller process and joining {len(plans) - 1} members")
+        await karmada.start_controllers_and_join(install_ctx, plans[1:])
 
     async def _bring_up_nodes(self, plan: ClusterPlan, kwok: ProcessRecord, starter: Starter) -> None:
         """Create the member's kwok nodes, then wait until they are Ready and pods can be admitted

@@ -2,6 +2,7 @@
 and our servers with their registration objects. Each step is idempotent, so a restart of the
 environment converges to the same state.
 
+Our servers run as local processes, so registration points at loopback: webhooks by URL, the
 aggregated API through an ExternalName Service to ``localhost``. The shipped manifests describe
 the in-cluster installation; local-up rewrites only those addresses and the CA bundles.
 """
@@ -13,11 +14,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
+
 from pykarmada.kube.apply import apply_objects, load_manifests
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.discovery import RESTMapper, UnknownKind
 from pykarmada.kube.errors import ApiError
-from pykarmada.localup import aggregator
+from pykarmada.localup import aggregator, controllers
 from pykarmada.localup.binaries import Binaries
 from pykarmada.localup.components import ClusterPlan
 from pykarmada.localup.pki import EtcdPki
@@ -56,6 +59,15 @@ async def install(ctx: InstallContext) -> None:
             await aggregator.install(ctx, client, mapper, manifests_dir())
         except (ApiError, UnknownKind, TimeoutError) as e:
             raise ComponentFailed("karmada/install", str(e)) from e
+
+
+async def start_controllers_and_join(ctx: InstallContext, members: list[ClusterPlan]) -> None:
+    """After install() and once the members run: the controller process, then every member joined."""
+    record = ctx.starter.start(controllers.process_spec(ctx))
+    try:
+        await controllers.join_members(ctx, record, members)
+    except (ApiError, click.ClickException) as e:
+        raise ComponentFailed("karmada/join", str(e)) from e
 
 
 async def ensure_namespace(client: KubeClient, name: str) -> None:

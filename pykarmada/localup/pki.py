@@ -86,6 +86,8 @@ def ensure_etcd_pki(root: Path) -> EtcdPki:
 # Identities of our own components in the control plane (RBAC binds these users).
 CONTROL_PLANE_CLIENTS = (
     ("karmada-aggregated-apiserver", "system:karmada:karmada-aggregated-apiserver", ()),
+    # The controllers create and update objects of every kind in the control plane.
+    ("karmada-controller-manager", "system:karmada:karmada-controller-manager", ("system:masters",)),
 )
 
 # Our own servers in the control plane, with the in-cluster Service names they are dialled by

@@ -1,0 +1,53 @@
+"""``python -m pykarmada.controllers``: the controller process (karmada-controller-manager)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import re
+
+from pykarmada.controllers import manager, registry
+from pykarmada.controllers.context import Options
+
+
+def _duration(value: str) -> float:
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|m)?", value)
+    if not m:
+        raise argparse.ArgumentTypeError(f"invalid duration {value!r} (e.g. 10s, 500ms, 1m)")
+    return float(m[1]) * {"ms": 0.001, "s": 1, "m": 60, None: 1}[m[2]]
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    p = argparse.ArgumentParser(prog="karmada-controller-manager", description=__doc__)
+    p.add_argument("--kubeconfig", required=True)
+    p.add_argument("--controllers", default="*", help=f"'*', or names ({', '.join(registry.CONTROLLERS)}), '-name' disables")
+    p.add_argument("--leader-elect", default="true", choices=["true", "false"])
+    p.add_argument("--leader-elect-resource-namespace", default="karmada-system")
+    p.add_argument("--cluster-status-update-frequency", type=_duration, default=10.0)
+    p.add_argument("--cluster-success-threshold", type=_duration, default=30.0)
+    p.add_argument("--cluster-failure-threshold", type=_duration, default=30.0)
+    p.add_argument("--concurrent-workers", type=int, default=4)
+    p.add_argument("-v", "--v", type=int, default=0)
+    a = p.parse_args(argv)
+    if bad := registry.unknown(a.controllers):
+        p.error(f"--controllers: unknown controller(s) {', '.join(bad)}")
+    logging.basicConfig(level=logging.DEBUG if a.v >= 4 else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return Options(
+        kubeconfig=a.kubeconfig,
+        controllers=a.controllers,
+        leader_elect=a.leader_elect == "true",
+        leader_elect_namespace=a.leader_elect_resource_namespace,
+        cluster_status_update_frequency=a.cluster_status_update_frequency,
+        cluster_success_threshold=a.cluster_success_threshold,
+        cluster_failure_threshold=a.cluster_failure_threshold,
+        workers=a.concurrent_workers,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    asyncio.run(manager.run(parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()

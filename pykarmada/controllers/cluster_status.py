@@ -1,0 +1,166 @@
+"""The cluster status controller (Push clusters): every ``period`` seconds probe each member's
+``/readyz`` (``/healthz`` when readyz is absent), keep the Ready condition with a success/failure
+threshold so one failed probe does not flap, and collect version, API enablements, node and
+resource summaries. Status is written through the status subresource, only when it changed."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import datetime
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from pykarmada.controllers.cluster_summary import api_enablements, node_summary, resource_summary
+from pykarmada.controllers.members import CredentialsError, MemberClients
+from pykarmada.karmada import constants as c
+from pykarmada.kube.client import KubeClient
+from pykarmada.kube.controller import Result
+from pykarmada.kube.errors import ApiError
+from pykarmada.kube.informer import Informer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Observed:
+    status: str
+    reason: str
+    message: str
+    since: float = field(default_factory=time.monotonic)
+
+
+def now_rfc3339() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def set_condition(conditions: list[dict[str, Any]], type_: str, status: str, reason: str, message: str) -> list[dict[str, Any]]:
+    """Replace or add a condition; lastTransitionTime moves only when the status changes."""
+    out = [dict(x) for x in conditions if x.get("type") != type_]
+    old = next((x for x in conditions if x.get("type") == type_), None)
+    changed = old is None or old.get("status") != status
+    out.append(
+        {
+            "type": type_,
+            "status": status,
+            "reason": reason,
+            "message": message,
+            "lastTransitionTime": now_rfc3339() if changed else old.get("lastTransitionTime", now_rfc3339()),
+        }
+    )
+    return sorted(out, key=lambda x: x["type"])
+
+
+class ClusterStatusController:
+    name = "clusterStatus"
+
+    def __init__(
+        self,
+        control_plane: KubeClient,
+        clusters: Informer,
+        members: MemberClients,
+        *,
+        period: float = 10.0,
+        success_threshold: float = 30.0,
+        failure_threshold: float = 30.0,
+    ) -> None:
+        self.control_plane, self.clusters, self.members = control_plane, clusters, members
+        self.period, self.success_threshold, self.failure_threshold = period, success_threshold, failure_threshold
+        self._observed: dict[str, _Observed] = {}
+
+    async def reconcile(self, key: tuple[str, str]) -> Result | None:
+        name = key[1]
+        cluster = self.clusters.get("", name)
+        if cluster is None or cluster["metadata"].get("deletionTimestamp"):
+            self._observed.pop(name, None)
+            await self.members.forget(name)
+            return None
+        if (cluster.get("spec") or {}).get("syncMode") != "Push":
+            return None  # Pull clusters report their own status through the agent
+        status = copy.deepcopy(cluster.get("status") or {})
+        try:
+            client = await self.members.client_for(cluster)
+        except CredentialsError as e:
+            status["conditions"] = set_condition(status.get("conditions") or [], c.CLUSTER_CONDITION_READY, "False", c.CLUSTER_REASON_STATUS_COLLECTION_FAILED, str(e))
+            await self._write(cluster, status)
+            return Result(requeue_after=self.period)
+        observed = await self._probe(client)
+        ready = self._thresholded(name, cluster, observed)
+        status["conditions"] = set_condition(status.get("conditions") or [], c.CLUSTER_CONDITION_READY, *ready)
+        if ready[0] == "True" and observed.status == "True":
+            await self._collect(client, cluster, status)
+        await self._write(cluster, status)
+        return Result(requeue_after=self.period)
+
+    async def _probe(self, client: KubeClient) -> _Observed:
+        try:
+            for path in ("/readyz", "/healthz"):
+                try:
+                    body = await client.request("GET", path, timeout=5)
+                except ApiError as e:
+                    if e.status == 404 and path == "/readyz":
+                        continue
+                    return _Observed("False", c.CLUSTER_REASON_NOT_READY, c.CLUSTER_MSG_NOT_READY)
+                if str(body).strip() == "ok":
+                    return _Observed("True", c.CLUSTER_REASON_READY, c.CLUSTER_MSG_READY)
+                return _Observed("False", c.CLUSTER_REASON_NOT_READY, c.CLUSTER_MSG_NOT_READY)
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+            pass
+        return _Observed("False", c.CLUSTER_REASON_NOT_REACHABLE, c.CLUSTER_MSG_NOT_REACHABLE)
+
+    def _thresholded(self, name: str, cluster: dict[str, Any], observed: _Observed) -> tuple[str, str, str]:
+        """What to publish: a change of readiness only after it was observed for the threshold."""
+        current = next((x for x in (cluster.get("status") or {}).get("conditions") or [] if x.get("type") == c.CLUSTER_CONDITION_READY), None)
+        previous = self._observed.get(name)
+        if previous is None or previous.status != observed.status:
+            self._observed[name] = observed
+        else:
+            previous.reason, previous.message = observed.reason, observed.message
+        seen = self._observed[name]
+        if current is None or current.get("status") == observed.status:
+            return observed.status, observed.reason, observed.message
+        threshold = self.failure_threshold if current.get("status") == "True" else self.success_threshold
+        if time.monotonic() - seen.since >= threshold:
+            return observed.status, observed.reason, observed.message
+        return current["status"], current.get("reason", ""), current.get("message", "")
+
+    async def _collect(self, client: KubeClient, cluster: dict[str, Any], status: dict[str, Any]) -> None:
+        version, discovered = await asyncio.gather(client.get("/version"), self._discover(client))
+        status["kubernetesVersion"] = version.get("gitVersion", "")
+        gv_resources, partial = discovered
+        status["apiEnablements"] = api_enablements(gv_resources)
+        state, reason = ("True", "Complete") if not partial else (("False", "Partial") if gv_resources else ("False", "Empty"))
+        status["conditions"] = set_condition(status["conditions"], c.CLUSTER_CONDITION_COMPLETE_API_ENABLEMENTS, state, reason, "")
+        nodes = (await client.list("/api/v1/nodes", resourceVersion="0"))["items"]
+        pods = (await client.list("/api/v1/pods", resourceVersion="0", fieldSelector="status.phase!=Succeeded,status.phase!=Failed"))["items"]
+        status["nodeSummary"] = node_summary(nodes)
+        status["resourceSummary"] = resource_summary(nodes, pods, (cluster.get("spec") or {}).get("resourceModels"))
+
+    async def _discover(self, client: KubeClient) -> tuple[dict[str, list[dict[str, Any]]], bool]:
+        found: dict[str, list[dict[str, Any]]] = {}
+        partial = False
+        groups = (await client.get("/apis")).get("groups") or []
+        paths = ["/api/v1"] + [f"/apis/{v['groupVersion']}" for g in groups for v in g.get("versions") or []]
+
+        async def one(path: str) -> None:
+            nonlocal partial
+            try:
+                doc = await client.get(path)
+                found[doc.get("groupVersion") or "v1"] = doc.get("resources") or []
+            except (ApiError, aiohttp.ClientError, asyncio.TimeoutError):
+                partial = True
+
+        await asyncio.gather(*(one(p) for p in paths))
+        return found, partial
+
+    async def _write(self, cluster: dict[str, Any], status: dict[str, Any]) -> None:
+        if status == (cluster.get("status") or {}):
+            return
+        updated = copy.deepcopy(cluster)
+        updated["status"] = status
+        name = cluster["metadata"]["name"]
+        await self.control_plane.replace(f"{c.CLUSTERS_PATH}/{name}/status", updated)

@@ -1,0 +1,35 @@
+"""What every controller gets: the control-plane client, shared informers, member clients, options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pykarmada.controllers.members import MemberClients
+from pykarmada.kube.client import KubeClient
+from pykarmada.kube.informer import Informer
+
+
+@dataclass(frozen=True)
+class Options:
+    kubeconfig: str
+    controllers: str = "*"
+    leader_elect: bool = True
+    leader_elect_namespace: str = "karmada-system"
+    cluster_status_update_frequency: float = 10.0
+    cluster_success_threshold: float = 30.0
+    cluster_failure_threshold: float = 30.0
+    workers: int = 4
+
+
+@dataclass
+class ControllerContext:
+    options: Options
+    control_plane: KubeClient
+    members: MemberClients
+    informers: dict[str, Informer] = field(default_factory=dict)
+
+    def informer(self, path: str) -> Informer:
+        """One shared informer per collection path."""
+        if path not in self.informers:
+            self.informers[path] = Informer(self.control_plane, path)
+        return self.informers[path]

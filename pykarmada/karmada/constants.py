@@ -1,0 +1,141 @@
+"""Karmada's well-known strings: labels, annotations, finalizers, API groups and kinds.
+
+Every value here is exactly upstream's (``pkg/apis/*/*/well_known_constants.go``,
+``pkg/util/constants.go``): manifests, member objects and other Karmada tools read them, so they
+are never spelled anywhere else in pykarmada.
+"""
+
+from __future__ import annotations
+
+# ---- API groups and kinds ----------------------------------------------------------------------
+POLICY_GROUP = "policy.karmada.io"
+WORK_GROUP = "work.karmada.io"
+POLICY_V1ALPHA1 = f"{POLICY_GROUP}/v1alpha1"
+WORK_V1ALPHA1 = f"{WORK_GROUP}/v1alpha1"
+WORK_V1ALPHA2 = f"{WORK_GROUP}/v1alpha2"
+CATEGORY = "karmada-io"
+
+KIND_PROPAGATION_POLICY = "PropagationPolicy"
+KIND_CLUSTER_PROPAGATION_POLICY = "ClusterPropagationPolicy"
+KIND_OVERRIDE_POLICY = "OverridePolicy"
+KIND_CLUSTER_OVERRIDE_POLICY = "ClusterOverridePolicy"
+KIND_RESOURCE_BINDING = "ResourceBinding"
+KIND_CLUSTER_RESOURCE_BINDING = "ClusterResourceBinding"
+KIND_WORK = "Work"
+
+# ---- labels ------------------------------------------------------------------------------------
+PROPAGATION_POLICY_PERMANENT_ID_LABEL = "propagationpolicy.karmada.io/permanent-id"
+CLUSTER_PROPAGATION_POLICY_PERMANENT_ID_LABEL = "clusterpropagationpolicy.karmada.io/permanent-id"
+RESOURCE_BINDING_PERMANENT_ID_LABEL = "resourcebinding.karmada.io/permanent-id"
+CLUSTER_RESOURCE_BINDING_PERMANENT_ID_LABEL = "clusterresourcebinding.karmada.io/permanent-id"
+WORK_PERMANENT_ID_LABEL = "work.karmada.io/permanent-id"
+MANAGED_BY_KARMADA_LABEL = "karmada.io/managed"
+MANAGED_BY_KARMADA_LABEL_VALUE = "true"
+KARMADA_SYSTEM_LABEL = "karmada.io/system"
+KARMADA_SYSTEM_LABEL_VALUE = "true"
+NAMESPACE_SKIP_AUTO_PROPAGATION_LABEL = "namespace.karmada.io/skip-auto-propagation"
+RETAIN_REPLICAS_LABEL = "resourcetemplate.karmada.io/retain-replicas"
+DELETION_PROTECTION_LABEL = "resourcetemplate.karmada.io/deletion-protected"
+DELETION_PROTECTION_ALWAYS = "Always"
+RESOURCE_TEMPLATE_CLAIMED_BY_LABEL = "resourcetemplate.karmada.io/claimed-by"
+BINDING_MANAGED_BY_LABEL = "binding.karmada.io/managed-by"
+
+# ---- annotations -------------------------------------------------------------------------------
+PROPAGATION_POLICY_NAMESPACE_ANNOTATION = "propagationpolicy.karmada.io/namespace"
+PROPAGATION_POLICY_NAME_ANNOTATION = "propagationpolicy.karmada.io/name"
+CLUSTER_PROPAGATION_POLICY_ANNOTATION = "clusterpropagationpolicy.karmada.io/name"
+APPLIED_PLACEMENT_ANNOTATION = "policy.karmada.io/applied-placement"
+APPLIED_OVERRIDES_ANNOTATION = "policy.karmada.io/applied-overrides"
+APPLIED_CLUSTER_OVERRIDES_ANNOTATION = "policy.karmada.io/applied-cluster-overrides"
+RESOURCE_BINDING_NAMESPACE_ANNOTATION = "resourcebinding.karmada.io/namespace"
+RESOURCE_BINDING_NAME_ANNOTATION = "resourcebinding.karmada.io/name"
+CLUSTER_RESOURCE_BINDING_ANNOTATION = "clusterresourcebinding.karmada.io/name"
+WORK_NAMESPACE_ANNOTATION = "work.karmada.io/namespace"
+WORK_NAME_ANNOTATION = "work.karmada.io/name"
+CONFLICT_RESOLUTION_ANNOTATION = "work.karmada.io/conflict-resolution"
+CONFLICT_RESOLUTION_OVERWRITE = "overwrite"
+CONFLICT_RESOLUTION_ABORT = "abort"
+RESOURCE_TEMPLATE_GENERATION_ANNOTATION = "resourcetemplate.karmada.io/generation"
+RESOURCE_TEMPLATE_UID_ANNOTATION = "resourcetemplate.karmada.io/uid"
+MANAGED_LABELS_ANNOTATION = "resourcetemplate.karmada.io/managed-labels"
+MANAGED_ANNOTATIONS_ANNOTATION = "resourcetemplate.karmada.io/managed-annotations"
+DEPENDENCIES_ANNOTATION = "resourcebinding.karmada.io/dependencies"
+
+# ---- finalizers --------------------------------------------------------------------------------
+CLUSTER_CONTROLLER_FINALIZER = "karmada.io/cluster-controller"
+PROPAGATION_POLICY_CONTROLLER_FINALIZER = "karmada.io/propagation-policy-controller"
+CLUSTER_PROPAGATION_POLICY_CONTROLLER_FINALIZER = "karmada.io/cluster-propagation-policy-controller"
+BINDING_CONTROLLER_FINALIZER = "karmada.io/binding-controller"
+CLUSTER_RESOURCE_BINDING_CONTROLLER_FINALIZER = "karmada.io/cluster-resource-binding-controller"
+EXECUTION_CONTROLLER_FINALIZER = "karmada.io/execution-controller"
+BINDING_DEPENDENCIES_DISTRIBUTOR_FINALIZER = "karmada.io/binding-dependencies-distributor"
+
+# ---- well-known values -------------------------------------------------------------------------
+DEFAULT_SCHEDULER_NAME = "default-scheduler"
+SERVICE_IMPORT_API_VERSION = "multicluster.x-k8s.io/v1alpha1"
+SERVICE_IMPORT_KIND = "ServiceImport"
+# Default failover.application.gracePeriodSeconds set by the webhook when purgeMode is Gracefully.
+DEFAULT_GRACE_PERIOD_SECONDS = 600
+# Cluster fields a placement's fieldSelector may use.
+CLUSTER_FIELD_PROVIDER = "provider"
+CLUSTER_FIELD_REGION = "region"
+CLUSTER_FIELD_ZONE = "zone"
+
+# ---- scheduler (pkg/scheduler: plugin names, filter reasons, condition reasons, events) ---------
+PLUGIN_API_ENABLEMENT = "APIEnablement"
+PLUGIN_TAINT_TOLERATION = "TaintToleration"
+PLUGIN_CLUSTER_AFFINITY = "ClusterAffinity"
+PLUGIN_SPREAD_CONSTRAINT = "SpreadConstraint"
+PLUGIN_CLUSTER_EVICTION = "ClusterEviction"
+PLUGIN_CLUSTER_LOCALITY = "ClusterLocality"
+
+REASON_NO_API_RESOURCE = "cluster(s) did not have the API resource"
+REASON_UNTOLERATED_TAINT = "cluster(s) had untolerated taint {%s}"
+REASON_AFFINITY_MISMATCH = "cluster(s) did not match the placement cluster affinity constraint"
+REASON_NO_PROVIDER = "cluster(s) did not have provider property"
+REASON_NO_REGION = "cluster(s) did not have region property"
+REASON_NO_ZONES = "cluster(s) did not have zones property"
+REASON_IN_EVICTION = "cluster(s) is in the process of eviction"
+
+CONDITION_SCHEDULED = "Scheduled"
+BINDING_REASON_SUCCESS = "Success"
+BINDING_REASON_SCHEDULER_ERROR = "SchedulerError"
+BINDING_REASON_NO_CLUSTER_FIT = "NoClusterFit"
+BINDING_REASON_UNSCHEDULABLE = "Unschedulable"
+BINDING_REASON_QUOTA_EXCEEDED = "QuotaExceeded"
+SCHEDULE_SUCCESS_MESSAGE = "Binding has been scheduled successfully."
+EVENT_SCHEDULE_BINDING_SUCCEED = "ScheduleBindingSucceed"
+EVENT_SCHEDULE_BINDING_FAILED = "ScheduleBindingFailed"
+
+REPLICA_SCHEDULING_DUPLICATED = "Duplicated"
+REPLICA_SCHEDULING_DIVIDED = "Divided"
+DIVISION_PREFERENCE_AGGREGATED = "Aggregated"
+DIVISION_PREFERENCE_WEIGHTED = "Weighted"
+DYNAMIC_WEIGHT_AVAILABLE_REPLICAS = "AvailableReplicas"
+SPREAD_BY_FIELD_CLUSTER = "cluster"
+SPREAD_BY_FIELD_REGION = "region"
+SPREAD_BY_FIELD_ZONE = "zone"
+SPREAD_BY_FIELD_PROVIDER = "provider"
+
+# ---- overrides ---------------------------------------------------------------------------------
+EVENT_APPLY_OVERRIDE_POLICY_FAILED = "ApplyOverridePolicyFailed"
+EVENT_APPLY_OVERRIDE_POLICY_SUCCEED = "ApplyOverridePolicySucceed"
+
+# ---- Clusters (cluster.karmada.io) -------------------------------------------------------------
+CLUSTER_GROUP = "cluster.karmada.io"
+CLUSTERS_PATH = "/apis/cluster.karmada.io/v1alpha1/clusters"
+CLUSTER_CONDITION_READY = "Ready"
+CLUSTER_CONDITION_COMPLETE_API_ENABLEMENTS = "CompleteAPIEnablements"
+CLUSTER_REASON_READY = "ClusterReady"
+CLUSTER_REASON_NOT_READY = "ClusterNotReady"
+CLUSTER_REASON_NOT_REACHABLE = "ClusterNotReachable"
+CLUSTER_REASON_STATUS_COLLECTION_FAILED = "StatusCollectionFailed"
+CLUSTER_MSG_READY = "cluster is healthy and ready to accept workloads"
+CLUSTER_MSG_NOT_READY = "cluster is reachable but health endpoint responded without ok"
+CLUSTER_MSG_NOT_REACHABLE = "cluster is not reachable"
+TAINT_CLUSTER_NOT_READY = "cluster.karmada.io/not-ready"
+TAINT_CLUSTER_UNREACHABLE = "cluster.karmada.io/unreachable"
+TAINT_CLUSTER_UNSCHEDULABLE = "cluster.karmada.io/unschedulable"
+KARMADA_CLUSTER_NAMESPACE = "karmada-cluster"
+KARMADA_SYSTEM_NAMESPACE = "karmada-system"
+IMPERSONATOR_NAME = "karmada-impersonator"

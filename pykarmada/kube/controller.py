@@ -1,0 +1,67 @@
+"""The reconcile loop: keys from a work queue to N workers, each calling ``reconcile(key)``.
+
+Outcomes, as controller-runtime's reconcileHandler: an exception -> rate-limited requeue (logged
+once, here); ``Result(requeue_after=s)`` -> forget the backoff and look again in ``s`` seconds;
+a plain ``Result()`` -> forget the backoff. A 409 conflict is just a requeue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from pykarmada.kube.errors import ApiError
+from pykarmada.kube.workqueue import ShutDown, WorkQueue
+
+log = logging.getLogger(__name__)
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class Result:
+    requeue_after: float | None = None
+
+
+class Controller(Generic[K]):
+    def __init__(self, name: str, reconcile: Callable[[K], Awaitable[Result | None]], *, workers: int = 4) -> None:
+        self.name = name
+        self.reconcile = reconcile
+        self.workers = workers
+        self.queue: WorkQueue[K] = WorkQueue()
+
+    async def run(self) -> None:
+        tasks = [asyncio.create_task(self._worker(), name=f"{self.name} worker {i}") for i in range(self.workers)]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            self.queue.shut_down()
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _worker(self) -> None:
+        while True:
+            try:
+                key = await self.queue.get()
+            except ShutDown:
+                return
+            try:
+                result = await self.reconcile(key)
+            except asyncio.CancelledError:
+                raise
+            except ApiError as e:
+                if not e.conflict:
+                    log.warning("%s: reconcile %s failed: %s", self.name, key, e)
+                self.queue.add_rate_limited(key)
+            except Exception:  # noqa: BLE001 - the worker boundary: log once, retry with backoff
+                log.exception("%s: reconcile %s failed", self.name, key)
+                self.queue.add_rate_limited(key)
+            else:
+                self.queue.forget(key)
+                if result is not None and result.requeue_after is not None:
+                    self.queue.add_after(key, result.requeue_after)
+            finally:
+                self.queue.done(key)

@@ -1,0 +1,124 @@
+"""A shared informer: one list-and-watch of a resource kept in a local store, with handlers.
+
+Contract: handlers run on the event loop, in event order, and must be cheap and synchronous
+(compute keys, enqueue; no I/O). ``has_synced`` becomes true once the initial list is in the
+store. Objects in the store are shared and read-only: copy before changing one. After a relist
+(expired resourceVersion) objects that disappeared get a delete notification, so the store
+converges to the server's state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+
+from pykarmada.kube.client import KubeClient
+from pykarmada.kube.errors import ApiError
+from pykarmada.kube.watch import watch_events
+
+log = logging.getLogger(__name__)
+
+Obj = dict[str, Any]
+Handler = Callable[[str, Obj, Obj | None], None]  # (event type, object, old object)
+
+
+def object_key(obj: Obj) -> tuple[str, str]:
+    meta = obj.get("metadata") or {}
+    return meta.get("namespace") or "", meta.get("name") or ""
+
+
+class Informer:
+    def __init__(self, client: KubeClient, path: str, *, name: str = "", **params: Any) -> None:
+        self.client = client
+        self.path = path
+        self.params = params
+        self.name = name or path
+        self.store: dict[tuple[str, str], Obj] = {}
+        self._handlers: list[Handler] = []
+        self._synced = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def add_handler(self, handler: Handler) -> None:
+        self._handlers.append(handler)
+        for obj in list(self.store.values()):
+            handler("ADDED", obj, None)
+
+    def has_synced(self) -> bool:
+        return self._synced.is_set()
+
+    async def wait_synced(self) -> None:
+        await self._synced.wait()
+
+    def get(self, namespace: str, name: str) -> Obj | None:
+        return self.store.get((namespace, name))
+
+    def list(self) -> list[Obj]:
+        return list(self.store.values())
+
+    def start(self) -> asyncio.Task[None]:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"informer {self.name}")
+        return self._task
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def _notify(self, kind: str, obj: Obj, old: Obj | None) -> None:
+        for handler in self._handlers:
+            try:
+                handler(kind, obj, old)
+            except Exception:  # noqa: BLE001 - one bad handler must not stop the informer
+                log.exception("informer %s: handler failed", self.name)
+
+    def _replace(self, items: list[Obj]) -> None:
+        """Make the store equal to a fresh list, notifying what changed or disappeared."""
+        fresh = {object_key(o): o for o in items}
+        for key in [k for k in self.store if k not in fresh]:
+            old = self.store.pop(key)
+            self._notify("DELETED", old, old)
+        for key, obj in fresh.items():
+            old = self.store.get(key)
+            self.store[key] = obj
+            if old is None:
+                self._notify("ADDED", obj, None)
+            elif old["metadata"].get("resourceVersion") != obj["metadata"].get("resourceVersion"):
+                self._notify("MODIFIED", obj, old)
+
+    async def _run(self) -> None:
+        resource_version: str | None = None
+        while True:
+            try:
+                if resource_version is None:
+                    listing = await self.client.list(self.path, **self.params)
+                    resource_version = listing["metadata"]["resourceVersion"]
+                    self._replace(listing.get("items") or [])
+                    self._synced.set()
+                async for event in watch_events(self.client, self.path, resource_version=resource_version, **self.params):
+                    resource_version = event.object.get("metadata", {}).get("resourceVersion") or resource_version
+                    if event.type == "BOOKMARK":
+                        continue
+                    key = object_key(event.object)
+                    if event.type == "DELETED":
+                        self.store.pop(key, None)
+                        self._notify("DELETED", event.object, event.object)
+                        continue
+                    old = self.store.get(key)
+                    self.store[key] = event.object
+                    self._notify("MODIFIED" if old is not None else "ADDED", event.object, old)
+            except asyncio.CancelledError:
+                raise
+            except ApiError as e:
+                if e.gone:
+                    resource_version = None  # compacted: list again
+                    continue
+                log.warning("informer %s: %s; retrying", self.name, e)
+                await asyncio.sleep(2)
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
+                log.info("informer %s: watch interrupted (%s); resuming", self.name, e)
+                await asyncio.sleep(1)
