@@ -198,6 +198,17 @@ async def unjoin_cluster(control_plane: KubeClient, member: KubeClient | None, n
             if not force:
                 raise
             click.echo(f"warning: deleting {path} in the member failed: {e}", err=True)
+    # Wait for the namespace to be gone, so that a join right after does not meet it terminating.
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            await member.get(f"/api/v1/namespaces/{namespace}")
+        except ApiError as e:
+            if e.not_found:
+                return
+            raise
+        await asyncio.sleep(0.5)
+    click.echo(f"warning: namespace {namespace} in the member is still terminating after {wait:.0f}s", err=True)
 
 
 def _check_name(name: str) -> None:

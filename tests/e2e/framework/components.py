@@ -1,0 +1,32 @@
+"""Stopping and restarting one process of the environment, keeping state.json's record true so
+that local-down still stops everything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pykarmada.localup import processes
+from pykarmada.localup.processes import ProcessSpec
+from pykarmada.localup.state import Layout, load_state
+from tests.e2e.framework.env import LocalEnv
+
+
+def stop_component(env: LocalEnv, name: str) -> ProcessSpec:
+    """Stop ``name`` (e.g. "member2/kube-apiserver"); returns how to start it again."""
+    layout = Layout(env.state_dir)
+    state = load_state(layout)
+    assert state is not None
+    record = next(p for p in state.processes if p.name == name)
+    argv = [a.decode() for a in Path(f"/proc/{record.pid}/cmdline").read_bytes().split(b"\0") if a]
+    processes.stop([record])
+    return ProcessSpec(name, argv, Path(record.log))
+
+
+def start_component(env: LocalEnv, spec: ProcessSpec) -> None:
+    layout = Layout(env.state_dir)
+    state = load_state(layout)
+    assert state is not None
+    record = processes.start(spec)
+    state.processes = [record if p.name == spec.name else p for p in state.processes]
+    state.save(layout)
+    env.state = state
