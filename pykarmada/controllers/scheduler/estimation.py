@@ -1,0 +1,169 @@
+"""Available-replica estimation without a scheduler-estimator (behaviour.md 2.5).
+
+The general estimator reads ``status.resourceSummary`` of each Cluster. With resource models
+(the default: the API server gives every new Cluster nine grades) it counts replicas on virtual
+nodes built from each grade's *minimum* capacities; otherwise it divides the cluster-wide free
+resources by the per-replica request. Estimators are pluggable so an accurate estimator can be
+added later; the minimum valid answer wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from pykarmada.karmada.quantity import parse_quantity, quantity_milli_value, quantity_value
+
+__all__ = ["MAX_INT32", "UNKNOWN", "Estimator", "general_estimate", "general_estimator", "estimate_available"]
+
+MAX_INT32 = 2**31 - 1
+UNKNOWN = -1  # an estimator's "I don't know" for one cluster
+MAX_PODS_PER_NODE = 110
+
+# (clusters, binding spec) -> one value per cluster (UNKNOWN allowed), or None when the estimator
+# failed as a whole (ignored, like an estimator RPC error).
+Estimator = Callable[[Sequence[Mapping[str, Any]], Mapping[str, Any]], "Sequence[int] | None"]
+
+_CPU, _MEMORY, _PODS, _EPHEMERAL = "cpu", "memory", "pods", "ephemeral-storage"
+
+
+def _is_scalar_resource(name: str) -> bool:
+    """Extended, hugepages, prefixed-native and attachable-volume resources (``IsScalarResourceName``)."""
+    if name.startswith(("hugepages-", "attachable-volumes-")):
+        return True
+    if "/" not in name:
+        return False
+    return not name.startswith("requests.")  # extended (domain/name) or kubernetes.io/ prefixed
+
+
+def _pods(resources: Mapping[str, Any] | None) -> int:
+    if not resources or _PODS not in resources:
+        return 0
+    return quantity_value(resources[_PODS])
+
+
+def _allowed_pods(summary: Mapping[str, Any]) -> int:
+    allowed = _pods(summary.get("allocatable")) - _pods(summary.get("allocated")) - _pods(summary.get("allocating"))
+    return max(allowed, 0)
+
+
+def _summary_count(summary: Mapping[str, Any], request: Mapping[str, Any]) -> int:
+    """Cluster-wide free resources divided by the request (CPU compared in millicores)."""
+    allocatable = summary.get("allocatable") or {}
+    allocated = summary.get("allocated") or {}
+    allocating = summary.get("allocating") or {}
+    best: int | None = None
+    for name, value in request.items():
+        requested = quantity_value(value)
+        if requested <= 0:
+            continue
+        if name not in allocatable:
+            return 0
+        free = parse_quantity(allocatable[name])
+        if name in allocated:
+            free -= parse_quantity(allocated[name])
+        if name in allocating:
+            free -= parse_quantity(allocating[name])
+        if quantity_value(free) <= 0:
+            return 0
+        if name == _CPU:
+            count = quantity_milli_value(free) // quantity_milli_value(value)
+        else:
+            count = quantity_value(free) // requested
+        best = count if best is None else min(best, count)
+    return MAX_INT32 if best is None else best
+
+
+def _node_units(resources: Mapping[str, Any]) -> dict[str, int]:
+    """A virtual node's capacity in scheduler units (``util.NewResource``)."""
+    units: dict[str, int] = {}
+    for name, value in resources.items():
+        if name == _CPU:
+            units[name] = units.get(name, 0) + quantity_milli_value(value)
+        elif name in (_MEMORY, _PODS, _EPHEMERAL) or _is_scalar_resource(name):
+            units[name] = units.get(name, 0) + quantity_value(value)
+    return units
+
+
+def _per_node_fit(node: Mapping[str, int], request: Mapping[str, Any]) -> int:
+    """``Resource.MaxDivided``: replicas of ``request`` one node takes, bounded by its pod slots."""
+    fit = node.get(_PODS, 0)
+    for name, value in request.items():
+        if name == _CPU:
+            need = quantity_milli_value(value)
+        elif name in (_MEMORY, _EPHEMERAL) or _is_scalar_resource(name):
+            need = quantity_value(value)
+        else:
+            continue
+        if need > 0:
+            fit = min(fit, node.get(name, 0) // need)
+    return fit
+
+
+def _model_count(cluster: Mapping[str, Any], request: Mapping[str, Any]) -> int | None:
+    """First-fit count over virtual nodes built from the resource models; None if not computable."""
+    models = (cluster.get("spec") or {}).get("resourceModels") or []
+    summary = (cluster.get("status") or {}).get("resourceSummary") or {}
+    if not models:
+        return None
+    ranges_by_grade = {int(model.get("grade", 0)): model.get("ranges") or () for model in models}
+    count_by_grade: dict[int, int] = {}
+    for modeling in summary.get("allocatableModelings") or ():
+        count = int(modeling.get("count", 0))
+        if count < 0:
+            return None
+        grade = int(modeling.get("grade", 0))
+        count_by_grade[grade] = count_by_grade.get(grade, 0) + count
+    total = 0
+    # Placing replicas one by one, first fit, fills node after node: the total is the sum of what
+    # each node takes on its own, so only grades that have nodes need a virtual node.
+    for grade, nodes in count_by_grade.items():
+        if nodes > 0 and grade in ranges_by_grade:
+            capacity = {r["name"]: r.get("min", 0) for r in ranges_by_grade[grade]}
+            capacity[_PODS] = MAX_PODS_PER_NODE
+            total += nodes * _per_node_fit(_node_units(capacity), request)
+    return min(total, MAX_INT32)
+
+
+def general_estimate(cluster: Mapping[str, Any], replica_requirements: Mapping[str, Any] | None) -> int:
+    """Replicas of one more pod template the cluster can take, from its resource summary."""
+    summary = (cluster.get("status") or {}).get("resourceSummary")
+    if summary is None:
+        return 0
+    maximum = _allowed_pods(summary)
+    if maximum <= 0:
+        return 0
+    if replica_requirements is None:
+        return min(maximum, MAX_INT32)
+    request = replica_requirements.get("resourceRequest") or {}
+    if summary.get("allocatableModelings"):
+        count = _model_count(cluster, request)
+        if count is not None:
+            return min(maximum, count, MAX_INT32)
+    return min(maximum, _summary_count(summary, request), MAX_INT32)
+
+
+def general_estimator(clusters: Sequence[Mapping[str, Any]], spec: Mapping[str, Any]) -> list[int]:
+    requirements = spec.get("replicaRequirements")
+    return [general_estimate(c, requirements) for c in clusters]
+
+
+def estimate_available(
+    clusters: Sequence[Mapping[str, Any]],
+    spec: Mapping[str, Any],
+    estimators: Sequence[Estimator] = (general_estimator,),
+) -> list[int]:
+    """Per cluster: the minimum valid estimate; ``MAX_INT32`` for non-workloads; values nobody
+    bounded become ``spec.replicas`` (upstream ``calAvailableReplicas``)."""
+    result = [MAX_INT32] * len(clusters)
+    replicas = spec.get("replicas") or 0
+    if replicas == 0 and not spec.get("components"):
+        return result
+    for estimator in estimators:
+        answer = estimator(clusters, spec)
+        if answer is None:
+            continue
+        for i, value in enumerate(answer):
+            if value != UNKNOWN and value < result[i]:
+                result[i] = value
+    return [replicas if v == MAX_INT32 else v for v in result]
