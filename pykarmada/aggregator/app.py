@@ -14,6 +14,7 @@ from aiohttp import web
 
 from pykarmada.aggregator import keys, openapi
 from pykarmada.aggregator.appkeys import AUTHN, AUTHZ, CONTROL_PLANE, ETCD, PROXY, SERVER_SSL, STORE
+from pykarmada.aggregator.cache import ObjectCache
 from pykarmada.aggregator.auth import HEALTH_PATHS, Authenticator, Authorizer, forbidden_message
 from pykarmada.aggregator.cluster import ClusterStrategy
 from pykarmada.aggregator.etcd import EtcdClient
@@ -107,11 +108,16 @@ async def _resources(app: web.Application) -> Any:
     await authenticator.load()
     app[ETCD], app[CONTROL_PLANE], app[STORE] = etcd, control_plane, store
     app[AUTHN], app[AUTHZ] = authenticator, Authorizer(control_plane)
-    app[PROXY] = ProxyHandler(store, control_plane)
-    follower = asyncio.create_task(authenticator.follow(), name="follow extension-apiserver-authentication")
+    clusters = ObjectCache(store)
+    app[PROXY] = ProxyHandler(clusters, control_plane)
+    tasks = [
+        asyncio.create_task(authenticator.follow(), name="follow extension-apiserver-authentication"),
+        asyncio.create_task(clusters.run(), name="cluster cache"),
+    ]
     yield
-    follower.cancel()
-    await asyncio.gather(follower, return_exceptions=True)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
     await app[PROXY].close()
     await control_plane.close()
     await etcd.close()

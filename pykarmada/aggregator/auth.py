@@ -24,6 +24,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 from pykarmada.aggregator.requestinfo import RequestInfo
 from pykarmada.kube.client import KubeClient
@@ -111,6 +112,9 @@ class Authenticator:
         self.server_ssl = server_ssl
         self.config = AuthConfig()
         self._tokens: dict[str, tuple[float, UserInfo | None]] = {}
+        # Which CA issued a certificate (by its DER digest): verifying a signature per request
+        # would cost more than the rest of the authentication.
+        self._issuers: dict[bytes, str] = {}
 
     async def load(self) -> None:
         """Read the ConfigMap once (before serving)."""
@@ -119,6 +123,7 @@ class Authenticator:
 
     def _set(self, data: dict[str, str]) -> None:
         self.config = AuthConfig.from_configmap(data)
+        self._issuers.clear()
         pem = self.config.ca_pem()
         if pem:
             # Trust for the TLS handshake; which CA issued a certificate is decided per request.
@@ -145,14 +150,27 @@ class Authenticator:
             user = UserInfo(user.name, user.uid, user.groups + ("system:authenticated",), user.extra)
         return user
 
+    def _issuer(self, cert: x509.Certificate) -> str:
+        """"requestheader", "client" or "" (neither), remembered per certificate."""
+        digest = cert.fingerprint(hashes.SHA256())
+        kind = self._issuers.get(digest)
+        if kind is None:
+            cfg = self.config
+            kind = "requestheader" if _issued_by(cert, cfg.requestheader_cas) else "client" if _issued_by(cert, cfg.client_cas) else ""
+            if len(self._issuers) > 10000:
+                self._issuers.clear()
+            self._issuers[digest] = kind
+        return kind
+
     async def _authenticate(self, request: web.Request) -> UserInfo | None:
         cert = peer_certificate(request)
         cfg = self.config
-        if cert is not None and _issued_by(cert, cfg.requestheader_cas):
+        issuer = self._issuer(cert) if cert is not None else ""
+        if cert is not None and issuer == "requestheader":
             if cfg.allowed_names and _common_name(cert) not in cfg.allowed_names:
                 return None
             return self._from_headers(request)
-        if cert is not None and _issued_by(cert, cfg.client_cas):
+        if cert is not None and issuer == "client":
             orgs = cert.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
             return UserInfo(_common_name(cert), groups=tuple(str(o.value) for o in orgs))
         auth = request.headers.get("Authorization", "")

@@ -23,7 +23,7 @@ from aiohttp import web
 
 from pykarmada.aggregator.auth import UserInfo
 from pykarmada.aggregator.requestinfo import RequestInfo
-from pykarmada.aggregator.storage import Store
+from pykarmada.aggregator.cache import ObjectCache
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.errors import ApiError
 from pykarmada.kube.status import StatusError
@@ -52,8 +52,8 @@ class Target:
 
 
 class ProxyHandler:
-    def __init__(self, store: Store, control_plane: KubeClient) -> None:
-        self.store = store
+    def __init__(self, clusters: ObjectCache, control_plane: KubeClient) -> None:
+        self.clusters = clusters
         self.client = control_plane
         self._secrets: dict[str, tuple[float, dict[str, Any]]] = {}
         self._sessions: dict[str, aiohttp.ClientSession] = {}
@@ -74,7 +74,7 @@ class ProxyHandler:
         return data
 
     async def _target(self, name: str) -> Target:
-        cluster = await self.store.get(name)
+        cluster = await self.clusters.get(name)
         spec = cluster.get("spec") or {}
         ready = next((c for c in (cluster.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), None)
         if ready is not None and ready.get("status") != "True":
