@@ -7,7 +7,8 @@ import copy
 from typing import Any
 from urllib.parse import urlsplit
 
-from pykarmada.aggregator.storage import Obj, now_rfc3339
+from pykarmada.aggregator.storage import Obj
+from pykarmada.kube.conditions import now_rfc3339
 from pykarmada.kube.quantity import parse_quantity
 from pykarmada.kube.status import FieldError
 from pykarmada.kube.validation import dns1123_label, label_value, qualified_name

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import datetime
 import json
 import secrets
 import uuid
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pykarmada.aggregator.etcd import Compacted, EtcdClient, KeyValue
+from pykarmada.kube.conditions import now_rfc3339
 from pykarmada.kube.labels import Requirement, matches
 from pykarmada.kube.status import FieldError, StatusError, already_exists, conflict, invalid, not_found
 
@@ -42,10 +42,6 @@ class Strategy(Protocol):
     def validate(self, obj: Obj) -> list[FieldError]: ...
     def validate_update(self, new: Obj, old: Obj) -> list[FieldError]: ...
     def fields(self, obj: Obj) -> dict[str, str]: ...
-
-
-def now_rfc3339() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass

@@ -8,10 +8,10 @@ import copy
 import logging
 from typing import Any
 
-from pykarmada.controllers.cluster_status import now_rfc3339
 from pykarmada.karmada import constants as c
 from pykarmada.karmada.names import execution_namespace
 from pykarmada.kube.client import KubeClient
+from pykarmada.kube.conditions import now_rfc3339
 from pykarmada.kube.controller import Result
 from pykarmada.kube.errors import ApiError
 from pykarmada.kube.informer import Informer

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import datetime
 import logging
 import time
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pykarmada.controllers.cluster_summary import api_enablements, node_summary,
 from pykarmada.controllers.members import CredentialsError, MemberClients
 from pykarmada.karmada import constants as c
 from pykarmada.kube.client import KubeClient
+from pykarmada.kube.conditions import set_condition
 from pykarmada.kube.controller import Result
 from pykarmada.kube.errors import ApiError
 from pykarmada.kube.informer import Informer
@@ -32,27 +32,6 @@ class _Observed:
     reason: str
     message: str
     since: float = field(default_factory=time.monotonic)
-
-
-def now_rfc3339() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def set_condition(conditions: list[dict[str, Any]], type_: str, status: str, reason: str, message: str) -> list[dict[str, Any]]:
-    """Replace or add a condition; lastTransitionTime moves only when the status changes."""
-    out = [dict(x) for x in conditions if x.get("type") != type_]
-    old = next((x for x in conditions if x.get("type") == type_), None)
-    changed = old is None or old.get("status") != status
-    out.append(
-        {
-            "type": type_,
-            "status": status,
-            "reason": reason,
-            "message": message,
-            "lastTransitionTime": now_rfc3339() if changed else old.get("lastTransitionTime", now_rfc3339()),
-        }
-    )
-    return sorted(out, key=lambda x: x["type"])
 
 
 class ClusterStatusController:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pykarmada.controllers.member_informers import MemberInformers
 from pykarmada.controllers.members import MemberClients
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.informer import Informer
@@ -27,6 +28,10 @@ class ControllerContext:
     control_plane: KubeClient
     members: MemberClients
     informers: dict[str, Informer] = field(default_factory=dict)
+    member_informers: MemberInformers = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.member_informers = MemberInformers(self.members)
 
     def informer(self, path: str) -> Informer:
         """One shared informer per collection path."""

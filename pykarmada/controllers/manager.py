@@ -44,5 +44,6 @@ async def _lead(ctx: ControllerContext) -> None:
     try:
         await asyncio.gather(*(c.run() for c in controllers))
     finally:
+        await ctx.member_informers.stop()
         for informer in ctx.informers.values():
             await informer.stop()

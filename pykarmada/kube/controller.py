@@ -13,11 +13,17 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+import aiohttp
+
 from pykarmada.kube.errors import ApiError
 from pykarmada.kube.workqueue import ShutDown, WorkQueue
 
 log = logging.getLogger(__name__)
 K = TypeVar("K", bound=Hashable)
+
+
+class RetryableError(Exception):
+    """An expected failure (a cluster not ready yet...): retried with backoff, logged in one line."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,8 @@ class Controller(Generic[K]):
                 result = await self.reconcile(key)
             except asyncio.CancelledError:
                 raise
-            except ApiError as e:
-                if not e.conflict:
+            except (ApiError, RetryableError, aiohttp.ClientError, OSError, asyncio.TimeoutError) as e:
+                if not (isinstance(e, ApiError) and e.conflict):
                     log.warning("%s: reconcile %s failed: %s", self.name, key, e)
                 self.queue.add_rate_limited(key)
             except Exception:  # noqa: BLE001 - the worker boundary: log once, retry with backoff

@@ -1,0 +1,141 @@
+"""The binding status controller: gathers a binding's Works into ``status.aggregatedStatus`` and
+the ``FullyApplied`` condition, then aggregates the members' statuses into the resource template
+in the control plane (behaviour.md 5.2-5.3), so ``kubectl get deployment`` tells the truth."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pykarmada.karmada import constants as c
+from pykarmada.karmada.interpreter import aggregate_status
+from pykarmada.karmada.names import cluster_from_execution_namespace
+from pykarmada.kube.client import KubeClient
+from pykarmada.kube.conditions import get_condition, set_condition
+from pykarmada.kube.controller import Result
+from pykarmada.kube.discovery import RESTMapper, UnknownKind
+from pykarmada.kube.errors import ApiError
+from pykarmada.kube.informer import Informer
+
+Obj = dict[str, Any]
+RB_PATH = "/apis/work.karmada.io/v1alpha2/resourcebindings"
+CRB_PATH = "/apis/work.karmada.io/v1alpha2/clusterresourcebindings"
+BindingKey = tuple[str, str, str]  # ("rb" or "crb", namespace, name)
+
+
+def binding_of_work(work: Obj) -> BindingKey | None:
+    meta = work.get("metadata") or {}
+    ann = meta.get("annotations") or {}
+    if ann.get(c.RESOURCE_BINDING_NAME_ANNOTATION):
+        return ("rb", ann.get(c.RESOURCE_BINDING_NAMESPACE_ANNOTATION, ""), ann[c.RESOURCE_BINDING_NAME_ANNOTATION])
+    if ann.get(c.CLUSTER_RESOURCE_BINDING_ANNOTATION):
+        return ("crb", "", ann[c.CLUSTER_RESOURCE_BINDING_ANNOTATION])
+    return None
+
+
+def _matches_template(identifier: Obj, resource: Obj) -> bool:
+    group, _, version = (resource.get("apiVersion") or "").rpartition("/")
+    return (
+        identifier.get("kind") == resource.get("kind")
+        and identifier.get("name") == resource.get("name")
+        and (identifier.get("namespace") or "") == (resource.get("namespace") or "")
+        and identifier.get("group", "") == group
+    )
+
+
+def aggregated_items(binding: Obj, works: list[Obj]) -> list[Obj]:
+    resource = (binding.get("spec") or {}).get("resource") or {}
+    items = []
+    for work in works:
+        if work["metadata"].get("deletionTimestamp"):
+            continue
+        cluster = cluster_from_execution_namespace(work["metadata"]["namespace"]) or ""
+        applied = get_condition((work.get("status") or {}).get("conditions"), "Applied")
+        item: Obj = {"clusterName": cluster, "applied": bool(applied and applied.get("status") == "True")}
+        if applied and not item["applied"]:
+            item["appliedMessage"] = applied.get("message", "")
+        health = "Unknown"
+        for ms in (work.get("status") or {}).get("manifestStatuses") or []:
+            if _matches_template(ms.get("identifier") or {}, resource):
+                if ms.get("status") is not None:
+                    item["status"] = ms["status"]
+                health = ms.get("health") or "Unknown"
+        item["health"] = health if item["applied"] else "Unknown"
+        items.append(item)
+    return sorted(items, key=lambda i: i["clusterName"])
+
+
+def fully_applied(binding: Obj, items: list[Obj]) -> tuple[str, str, str]:
+    expected = {t["name"] for t in (binding.get("spec") or {}).get("clusters") or []}
+    ok = bool(expected) and len(items) == len(expected) and all(i["applied"] and i["clusterName"] in expected for i in items)
+    if ok:
+        return "True", "FullyAppliedSuccess", "All works have been successfully applied"
+    return "False", "FullyAppliedFailed", "Failed to apply all works, see status.aggregatedStatus for details"
+
+
+class BindingStatusController:
+    name = "bindingStatus"
+
+    def __init__(self, control_plane: KubeClient, bindings: Informer, cluster_bindings: Informer, works: Informer) -> None:
+        self.control_plane = control_plane
+        self.bindings, self.cluster_bindings, self.works = bindings, cluster_bindings, works
+        self.mapper = RESTMapper(control_plane)
+        # binding key -> keys of its Works, kept from Work events (no list call per reconcile)
+        self.works_of: dict[BindingKey, set[tuple[str, str]]] = {}
+
+    def on_work(self, event: str, work: Obj, old: Obj | None) -> BindingKey | None:
+        key = (work["metadata"]["namespace"], work["metadata"]["name"])
+        binding = binding_of_work(work)
+        if binding is None:
+            return None
+        if event == "DELETED":
+            self.works_of.get(binding, set()).discard(key)
+        else:
+            self.works_of.setdefault(binding, set()).add(key)
+        return binding
+
+    async def reconcile(self, key: BindingKey) -> Result | None:
+        kind, ns, name = key
+        informer = self.bindings if kind == "rb" else self.cluster_bindings
+        binding = informer.get(ns, name)
+        if binding is None or binding["metadata"].get("deletionTimestamp"):
+            self.works_of.pop(key, None)
+            return None
+        works = [w for k in sorted(self.works_of.get(key, ())) if (w := self.works.get(*k)) is not None]
+        items = aggregated_items(binding, works)
+        status = copy.deepcopy(binding.get("status") or {})
+        status["aggregatedStatus"] = items
+        status["conditions"] = set_condition(status.get("conditions"), "FullyApplied", *fully_applied(binding, items))
+        if status != (binding.get("status") or {}):
+            updated = copy.deepcopy(binding)
+            updated["status"] = status
+            base = f"/apis/work.karmada.io/v1alpha2/namespaces/{ns}/resourcebindings" if kind == "rb" else CRB_PATH
+            await self.control_plane.replace(f"{base}/{name}/status", updated)
+        if items:
+            await self._aggregate_into_template(binding, items)
+        return None
+
+    async def _aggregate_into_template(self, binding: Obj, items: list[Obj]) -> None:
+        resource = (binding.get("spec") or {}).get("resource") or {}
+        try:
+            info = await self.mapper.lookup(resource.get("apiVersion", ""), resource.get("kind", ""))
+        except UnknownKind:
+            return
+        path = info.path(namespace=resource.get("namespace") or None, name=resource.get("name"))
+        try:
+            template = await self.control_plane.get(path)
+        except ApiError as e:
+            if e.not_found:
+                return
+            raise
+        new_status = aggregate_status(template, items)
+        if new_status is None or new_status == (template.get("status") or {}):
+            return
+        template["status"] = new_status
+        try:
+            await self.control_plane.replace(path + "/status", template)
+        except ApiError as e:
+            if e.status == 404:  # the kind has no status subresource: the status is part of the object
+                await self.control_plane.replace(path, template)
+            else:
+                raise

@@ -1,0 +1,236 @@
+"""The execution controller (Push clusters): applies each Work's manifests to its member cluster.
+
+Per Work: finalizer ``karmada.io/execution-controller``; ``Dispatching`` condition; nothing is
+written to a member that is not Ready (retried with backoff). Each manifest is created, or updated
+with the member's own fields retained, and only when that changes something; an object that
+Karmada does not manage is only taken over when the Work says ``conflict-resolution: overwrite``.
+``Applied`` records the outcome. Errors a retry cannot fix (the member refuses the manifest, an
+unknown kind, a conflict with an unmanaged object) are recorded and not retried until the Work
+changes. Deleting a Work deletes the member objects it manages (or strips Karmada's marks when
+``preserveResourcesOnDeletion``) and then releases the Work.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from pykarmada.controllers.member_informers import MemberInformers
+from pykarmada.controllers.members import CredentialsError, MemberClients
+from pykarmada.karmada import constants as c
+from pykarmada.karmada.names import cluster_from_execution_namespace
+from pykarmada.karmada.retain import needs_update, retain
+from pykarmada.kube.client import KubeClient
+from pykarmada.kube.conditions import get_condition, set_condition
+from pykarmada.kube.controller import Result, RetryableError
+from pykarmada.kube.discovery import UnknownKind
+from pykarmada.kube.errors import ApiError
+from pykarmada.kube.informer import Informer
+
+log = logging.getLogger(__name__)
+
+Obj = dict[str, Any]
+WORKS_PATH = "/apis/work.karmada.io/v1alpha1/works"
+PERMANENT_STATUS = (400, 422)
+# Labels and annotations Karmada puts on member objects; removed when the object is left behind.
+KARMADA_LABELS = (c.MANAGED_BY_KARMADA_LABEL, c.WORK_PERMANENT_ID_LABEL, c.RESOURCE_BINDING_PERMANENT_ID_LABEL, c.CLUSTER_RESOURCE_BINDING_PERMANENT_ID_LABEL, c.PROPAGATION_POLICY_PERMANENT_ID_LABEL, c.CLUSTER_PROPAGATION_POLICY_PERMANENT_ID_LABEL)
+KARMADA_ANNOTATIONS = (
+    c.WORK_NAME_ANNOTATION, c.WORK_NAMESPACE_ANNOTATION, c.RESOURCE_BINDING_NAME_ANNOTATION, c.RESOURCE_BINDING_NAMESPACE_ANNOTATION,
+    c.CLUSTER_RESOURCE_BINDING_ANNOTATION, c.MANAGED_LABELS_ANNOTATION, c.MANAGED_ANNOTATIONS_ANNOTATION, c.CONFLICT_RESOLUTION_ANNOTATION,
+    c.RESOURCE_TEMPLATE_GENERATION_ANNOTATION, c.RESOURCE_TEMPLATE_UID_ANNOTATION, c.PROPAGATION_POLICY_NAME_ANNOTATION,
+    c.PROPAGATION_POLICY_NAMESPACE_ANNOTATION, c.CLUSTER_PROPAGATION_POLICY_ANNOTATION,
+)
+
+
+class ClusterNotReady(RetryableError):
+    pass
+
+
+class PermanentError(Exception):
+    """Applying cannot succeed until the Work (or the member object) changes."""
+
+
+@dataclass(frozen=True)
+class ManifestRef:
+    api_version: str
+    kind: str
+    namespace: str
+    name: str
+
+    @classmethod
+    def of(cls, manifest: Obj) -> ManifestRef:
+        meta = manifest.get("metadata") or {}
+        return cls(manifest.get("apiVersion", ""), manifest.get("kind", ""), meta.get("namespace") or "", meta.get("name", ""))
+
+    def __str__(self) -> str:
+        where = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return f"{self.kind}({self.api_version}) {where}"
+
+
+def is_ready(cluster: Obj | None) -> bool:
+    cond = get_condition((cluster or {}).get("status", {}).get("conditions"), c.CLUSTER_CONDITION_READY)
+    return bool(cond and cond.get("status") == "True")
+
+
+def _digest(obj: Obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
+
+
+class ExecutionController:
+    name = "execution"
+
+    def __init__(self, control_plane: KubeClient, works: Informer, clusters: Informer, members: MemberClients, member_informers: MemberInformers) -> None:
+        self.control_plane, self.works, self.clusters = control_plane, works, clusters
+        self.members, self.member_informers = members, member_informers
+        # (cluster, ref) -> (digest of what we wrote, resourceVersion it got): skip identical writes.
+        self.written: dict[tuple[str, ManifestRef], tuple[str, str]] = {}
+
+    def last_written_version(self, cluster: str, ref: ManifestRef) -> str | None:
+        entry = self.written.get((cluster, ref))
+        return entry[1] if entry else None
+
+    async def reconcile(self, key: tuple[str, str]) -> Result | None:
+        work = self.works.get(*key)
+        cluster_name = cluster_from_execution_namespace(key[0])
+        if work is None or cluster_name is None:
+            return None
+        cluster = self.clusters.get("", cluster_name)
+        if work["metadata"].get("deletionTimestamp"):
+            return await self._delete(work, cluster)
+        if cluster is None:
+            raise ClusterNotReady(f"cluster({cluster_name}) not found")
+        if c.EXECUTION_CONTROLLER_FINALIZER not in (work["metadata"].get("finalizers") or []):
+            updated = copy.deepcopy(work)
+            updated["metadata"].setdefault("finalizers", []).append(c.EXECUTION_CONTROLLER_FINALIZER)
+            await self.control_plane.replace(f"/apis/work.karmada.io/v1alpha1/namespaces/{key[0]}/works/{key[1]}", updated)
+            return None  # the update comes back as an event
+        status = copy.deepcopy(work.get("status") or {})
+        if (work.get("spec") or {}).get("suspendDispatching"):
+            status["conditions"] = set_condition(status.get("conditions"), "Dispatching", "False", "SuspendDispatching", "Work dispatching is in a suspended state.")
+            await self._write_status(work, status)
+            return None
+        status["conditions"] = set_condition(status.get("conditions"), "Dispatching", "True", "Dispatching", "Work is being dispatched to member clusters.")
+        if (cluster.get("spec") or {}).get("syncMode") != "Push":
+            await self._write_status(work, status)
+            return None  # Pull clusters: the agent applies
+        if not is_ready(cluster):
+            raise ClusterNotReady(f"cluster({cluster_name}) not ready")
+        manifests = ((work.get("spec") or {}).get("workload") or {}).get("manifests") or []
+        errors, retry = [], False
+        for manifest in manifests:
+            try:
+                await self._apply(cluster, work, manifest)
+            except PermanentError as e:
+                errors.append(str(e))
+            except (ApiError, CredentialsError, OSError) as e:
+                errors.append(f"{ManifestRef.of(manifest)}: {e}")
+                retry = True
+        if errors:
+            message = f"Failed to apply all manifests ({len(manifests) - len(errors)}/{len(manifests)}): {'; '.join(errors)}"
+            status["conditions"] = set_condition(status["conditions"], "Applied", "False", "AppliedFailed", message)
+        else:
+            status["conditions"] = set_condition(status["conditions"], "Applied", "True", "AppliedSuccessful", "Manifest has been successfully applied")
+        await self._write_status(work, status)
+        if retry:
+            raise RetryableError(f"work {key[0]}/{key[1]}: {'; '.join(errors)}")
+        return None
+
+    async def _apply(self, cluster: Obj, work: Obj, manifest: Obj) -> None:
+        cluster_name = cluster["metadata"]["name"]
+        ref = ManifestRef.of(manifest)
+        try:
+            info = await (await self.member_informers.mapper(cluster)).lookup(ref.api_version, ref.kind)
+        except UnknownKind as e:
+            raise PermanentError(f"{ref}: {e} in cluster {cluster_name}") from None
+        await self.member_informers.ensure(cluster, ref.api_version, ref.kind)
+        client = await self.members.client_for(cluster)
+        path = info.path(namespace=ref.namespace, name=ref.name)
+        try:
+            observed = await client.get(path)
+        except ApiError as e:
+            if not e.not_found:
+                raise
+            observed = None
+        try:
+            if observed is None:
+                created = await client.create(info.path(namespace=ref.namespace), manifest)
+                self.written[(cluster_name, ref)] = (_digest(manifest), created["metadata"]["resourceVersion"])
+                return
+            labels = (observed.get("metadata") or {}).get("labels") or {}
+            conflict = (manifest.get("metadata", {}).get("annotations") or {}).get(c.CONFLICT_RESOLUTION_ANNOTATION)
+            if labels.get(c.MANAGED_BY_KARMADA_LABEL) != c.MANAGED_BY_KARMADA_LABEL_VALUE and conflict != c.CONFLICT_RESOLUTION_OVERWRITE:
+                raise PermanentError(
+                    f"resource(kind={ref.kind}, {ref.namespace + '/' if ref.namespace else ''}{ref.name}) already exists in the cluster "
+                    f"{cluster_name} and the {c.CONFLICT_RESOLUTION_ANNOTATION} strategy value is empty, Karmada will not manage this resource"
+                )
+            digest = _digest(manifest)
+            if self.written.get((cluster_name, ref)) == (digest, observed["metadata"]["resourceVersion"]):
+                return
+            desired = retain(manifest, observed)
+            if needs_update(desired, observed):
+                observed = await client.replace(path, desired)
+            self.written[(cluster_name, ref)] = (digest, observed["metadata"]["resourceVersion"])
+        except ApiError as e:
+            if e.status in PERMANENT_STATUS:
+                raise PermanentError(f"{ref}: the member refused it: {e.message or e.reason}") from None
+            raise
+
+    async def _delete(self, work: Obj, cluster: Obj | None) -> Result | None:
+        ns, name = work["metadata"]["namespace"], work["metadata"]["name"]
+        spec = work.get("spec") or {}
+        if cluster is not None and (cluster.get("spec") or {}).get("syncMode") == "Push" and is_ready(cluster):
+            client = await self.members.client_for(cluster)
+            for manifest in (spec.get("workload") or {}).get("manifests") or []:
+                await self._remove_from_member(cluster, client, manifest, preserve=bool(spec.get("preserveResourcesOnDeletion")))
+        elif cluster is not None and not cluster["metadata"].get("deletionTimestamp") and (cluster.get("spec") or {}).get("syncMode") == "Push":
+            raise ClusterNotReady(f"cluster({cluster['metadata']['name']}) not ready: cannot remove what work {ns}/{name} applied")
+        finalizers = work["metadata"].get("finalizers") or []
+        if c.EXECUTION_CONTROLLER_FINALIZER in finalizers:
+            updated = copy.deepcopy(work)
+            updated["metadata"]["finalizers"] = [f for f in finalizers if f != c.EXECUTION_CONTROLLER_FINALIZER]
+            try:
+                await self.control_plane.replace(f"/apis/work.karmada.io/v1alpha1/namespaces/{ns}/works/{name}", updated)
+            except ApiError as e:
+                if not e.not_found:
+                    raise
+        return None
+
+    async def _remove_from_member(self, cluster: Obj, client: KubeClient, manifest: Obj, *, preserve: bool) -> None:
+        ref = ManifestRef.of(manifest)
+        try:
+            info = await (await self.member_informers.mapper(cluster)).lookup(ref.api_version, ref.kind)
+            path = info.path(namespace=ref.namespace, name=ref.name)
+            observed = await client.get(path)
+        except UnknownKind:
+            return
+        except ApiError as e:
+            if e.not_found:
+                return
+            raise
+        meta = observed.get("metadata") or {}
+        if (meta.get("labels") or {}).get(c.MANAGED_BY_KARMADA_LABEL) != c.MANAGED_BY_KARMADA_LABEL_VALUE:
+            return  # not ours (any more): leave it
+        self.written.pop((cluster["metadata"]["name"], ref), None)
+        if preserve:
+            for field, keys in (("labels", KARMADA_LABELS), ("annotations", KARMADA_ANNOTATIONS)):
+                for k in keys:
+                    (meta.get(field) or {}).pop(k, None)
+            await client.replace(path, observed)
+            return
+        try:
+            await client.delete(path, propagationPolicy="Background")
+        except ApiError as e:
+            if not e.not_found:
+                raise
+
+    async def _write_status(self, work: Obj, status: Obj) -> None:
+        if status == (work.get("status") or {}):
+            return
+        updated = copy.deepcopy(work)
+        updated["status"] = status
+        meta = work["metadata"]
+        await self.control_plane.replace(f"/apis/work.karmada.io/v1alpha1/namespaces/{meta['namespace']}/works/{meta['name']}/status", updated)

@@ -1,0 +1,82 @@
+"""The work status controller: reflects each member object's status and health into its Work's
+``status.manifestStatuses`` (behaviour.md 5.1), from the member informers' caches."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pykarmada.controllers.execution import ManifestRef, is_ready
+from pykarmada.controllers.member_informers import MemberInformers
+from pykarmada.controllers.members import CredentialsError
+from pykarmada.karmada import constants as c
+from pykarmada.karmada.interpreter import interpret_health, reflect_status
+from pykarmada.karmada.names import cluster_from_execution_namespace
+from pykarmada.kube.client import KubeClient
+from pykarmada.kube.conditions import get_condition
+from pykarmada.kube.controller import Result
+from pykarmada.kube.discovery import UnknownKind
+from pykarmada.kube.informer import Informer
+
+Obj = dict[str, Any]
+
+
+def work_of(member_object: Obj) -> tuple[str, str] | None:
+    """The Work a member object came from, by the annotations Karmada put on it."""
+    ann = (member_object.get("metadata") or {}).get("annotations") or {}
+    ns, name = ann.get(c.WORK_NAMESPACE_ANNOTATION), ann.get(c.WORK_NAME_ANNOTATION)
+    return (ns, name) if ns and name else None
+
+
+def manifest_statuses(work: Obj, observed: list[Obj | None]) -> list[Obj]:
+    out = []
+    manifests = ((work.get("spec") or {}).get("workload") or {}).get("manifests") or []
+    for ordinal, (manifest, obj) in enumerate(zip(manifests, observed)):
+        if obj is None:
+            continue
+        ref = ManifestRef.of(manifest)
+        group, _, version = ref.api_version.rpartition("/")
+        entry: Obj = {
+            "identifier": {"ordinal": ordinal, "group": group, "version": version, "kind": ref.kind, "resource": "", "namespace": ref.namespace, "name": ref.name},
+            "health": interpret_health(obj),
+        }
+        reflected = reflect_status(obj)
+        if reflected is not None:
+            entry["status"] = reflected
+        out.append(entry)
+    return out
+
+
+class WorkStatusController:
+    name = "workStatus"
+
+    def __init__(self, control_plane: KubeClient, works: Informer, clusters: Informer, member_informers: MemberInformers) -> None:
+        self.control_plane, self.works, self.clusters, self.member_informers = control_plane, works, clusters, member_informers
+
+    async def reconcile(self, key: tuple[str, str]) -> Result | None:
+        work = self.works.get(*key)
+        cluster_name = cluster_from_execution_namespace(key[0])
+        if work is None or cluster_name is None or work["metadata"].get("deletionTimestamp"):
+            return None
+        cluster = self.clusters.get("", cluster_name)
+        applied = get_condition((work.get("status") or {}).get("conditions"), "Applied")
+        if not is_ready(cluster) or not applied or applied.get("status") != "True":
+            return None
+        observed: list[Obj | None] = []
+        for manifest in ((work.get("spec") or {}).get("workload") or {}).get("manifests") or []:
+            ref = ManifestRef.of(manifest)
+            try:
+                await self.member_informers.ensure(cluster, ref.api_version, ref.kind)
+            except (UnknownKind, CredentialsError):
+                observed.append(None)
+                continue
+            if not self.member_informers.synced(cluster_name, ref.api_version, ref.kind):
+                return Result(requeue_after=0.5)
+            observed.append(self.member_informers.get(cluster_name, ref.api_version, ref.kind, ref.namespace, ref.name))
+        statuses = manifest_statuses(work, observed)
+        if statuses == (work.get("status") or {}).get("manifestStatuses", []):
+            return None
+        updated = copy.deepcopy(work)
+        updated.setdefault("status", {})["manifestStatuses"] = statuses
+        await self.control_plane.replace(f"/apis/work.karmada.io/v1alpha1/namespaces/{key[0]}/works/{key[1]}/status", updated)
+        return None
