@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from pykarmada.karmadactl.commands import join, local_up
+from pykarmada.karmadactl.commands import get, join, local_up
 
 
 def command_name() -> str:
@@ -24,6 +24,7 @@ cli.add_command(local_up.local_up)
 cli.add_command(local_up.local_down)
 cli.add_command(join.join)
 cli.add_command(join.unjoin)
+cli.add_command(get.get)
 
 
 def main() -> None:

@@ -30,6 +30,33 @@ class UnknownKind(Exception):
     pass
 
 
+async def resolve_resource(client: KubeClient, name: str) -> tuple[ResourceInfo, str]:
+    """What a kubectl-style type name (``deploy``, ``deployments.apps``, ``pod``) means on this
+    server: its ResourceInfo and singular name. Preferred versions only, as kubectl does."""
+    name = name.lower()
+    plural_or_short, _, group = name.partition(".")
+    docs = [("v1", await client.get("/api/v1"))]
+    for g in (await client.get("/apis")).get("groups") or []:
+        if group and g["name"] != group and not g["name"].startswith(group + "."):
+            continue
+        gv = (g.get("preferredVersion") or g["versions"][0])["groupVersion"]
+        try:
+            docs.append((gv, await client.get(f"/apis/{gv}")))
+        except ApiError:
+            continue
+    if group:
+        docs = [(gv, d) for gv, d in docs if gv != "v1"]
+    for gv, doc in docs:
+        for r in doc.get("resources") or []:
+            if "/" in r["name"]:
+                continue
+            names = {r["name"], r.get("singularName") or "", r["kind"].lower(), *(r.get("shortNames") or [])}
+            if plural_or_short in names:
+                info = ResourceInfo(gv, r["kind"], r["name"], bool(r.get("namespaced")), tuple(r.get("verbs") or ()))
+                return info, r.get("singularName") or r["kind"].lower()
+    raise UnknownKind(f'the server doesn\'t have a resource type "{name}"')
+
+
 class RESTMapper:
     def __init__(self, client: KubeClient) -> None:
         self.client = client
