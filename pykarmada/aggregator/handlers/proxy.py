@@ -148,12 +148,21 @@ class ProxyHandler:
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as e:
             raise StatusError(503, f'cluster "{info.name}" cannot be reached at {target.endpoint}: {e}') from None
         async with upstream:
-            response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
-            for k, v in upstream.headers.items():
-                if k.lower() not in HOP_BY_HOP:
-                    response.headers.add(k, v)
+            headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
             if upstream.headers.get("Content-Length") and not upstream.headers.get("Transfer-Encoding"):
-                response.content_length = int(upstream.headers["Content-Length"])
+                # A bounded body: one write. Unbounded ones (watch, logs -f) stream below.
+                body = await upstream.read()
+                bounded = web.Response(status=upstream.status, reason=upstream.reason, body=body)
+                for k, v in headers:
+                    if k.lower() != "content-type":
+                        bounded.headers.add(k, v)
+                bounded.content_type = upstream.content_type
+                if upstream.charset:
+                    bounded.charset = upstream.charset
+                return bounded
+            response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
+            for k, v in headers:
+                response.headers.add(k, v)
             await response.prepare(request)
             async for chunk in upstream.content.iter_any():
                 await response.write(chunk)
