@@ -20,7 +20,7 @@ from pykarmada.kube.apply import apply_objects, load_manifests
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.discovery import RESTMapper, UnknownKind
 from pykarmada.kube.errors import ApiError
-from pykarmada.localup import aggregator, controllers
+from pykarmada.localup import aggregator, controllers, webhooks
 from pykarmada.localup.binaries import Binaries
 from pykarmada.localup.components import ClusterPlan
 from pykarmada.localup.pki import EtcdPki
@@ -56,6 +56,7 @@ async def install(ctx: InstallContext) -> None:
         try:
             await ensure_namespace(client, KARMADA_NAMESPACE)
             await install_crds(client, mapper, ctx.timeout)
+            await webhooks.install_webhook(ctx, client, mapper, manifests=manifests_dir(), field_manager=FIELD_MANAGER)
             await aggregator.install(ctx, client, mapper, manifests_dir())
         except (ApiError, UnknownKind, TimeoutError) as e:
             raise ComponentFailed("karmada/install", str(e)) from e

@@ -17,7 +17,7 @@ from pykarmada.certs import CertificateAuthority, KeyAndCert, issue_client_cert
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection, connection_from_kubeconfig, load_client_cert
 from pykarmada.kube.watch import list_and_watch
-from pykarmada.localup import processes
+from pykarmada.localup import karmada, processes
 from pykarmada.localup.environment import is_port_free
 from pykarmada.localup.state import Layout, load_state
 from tests.e2e.framework import env as envlib
@@ -156,7 +156,8 @@ def test_local_up_while_running_reuses_or_refuses(local_env: LocalEnv) -> None:
 def test_local_down_leaves_no_process_and_frees_ports(tmp_path: Path) -> None:
     env = envlib.start(tmp_path, members=1, nodes_per_member=1)
     records, ports = env.state.processes, env.state.ports
-    assert len(records) == 1 + 2 + 4  # etcd, control plane (apiserver, kcm), one member
+    # etcd; control plane: apiserver, kcm, our servers (aggregated apiserver, webhook), controllers; one member
+    assert len(records) == 1 + 2 + len(karmada.COMPONENTS) + 1 + 4
     karmadactl("local-down", f"--state-dir={env.state_dir}", f"--kubeconfig-dir={env.kubeconfig_dir}")
     assert [r.name for r in records if processes.is_running(r)] == []
     assert [name for name, port in ports.items() if not is_port_free(port)] == []

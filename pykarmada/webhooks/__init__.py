@@ -1,0 +1,1 @@
+"""karmada-webhook: admission webhooks for the policy and work APIs (``python -m pykarmada.webhooks``)."""
