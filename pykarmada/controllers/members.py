@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import time
 from typing import Any
 
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection
+from pykarmada.kube.secrets import SecretCache
 
 SECRET_TTL = 30.0
 
@@ -22,18 +21,8 @@ class MemberClients:
     def __init__(self, control_plane: KubeClient, *, timeout: float = 10.0) -> None:
         self.control_plane = control_plane
         self.timeout = timeout
-        self._secrets: dict[str, tuple[float, dict[str, bytes]]] = {}
+        self._secrets = SecretCache(control_plane, ttl=SECRET_TTL)
         self._clients: dict[str, tuple[str, KubeClient]] = {}
-
-    async def _secret(self, namespace: str, name: str) -> dict[str, bytes]:
-        key = f"{namespace}/{name}"
-        cached = self._secrets.get(key)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
-        secret = await self.control_plane.get(f"/api/v1/namespaces/{namespace}/secrets/{name}")
-        data = {k: base64.b64decode(v) for k, v in (secret.get("data") or {}).items()}
-        self._secrets[key] = (time.monotonic() + SECRET_TTL, data)
-        return data
 
     async def client_for(self, cluster: dict[str, Any]) -> KubeClient:
         name = cluster["metadata"]["name"]
@@ -44,7 +33,7 @@ class MemberClients:
         if not ref:
             raise CredentialsError(f"cluster {name} has no secretRef")
         try:
-            data = await self._secret(ref["namespace"], ref["name"])
+            data = await self._secrets.data(ref["namespace"], ref["name"])
         except Exception as e:  # noqa: BLE001 - any failure to read credentials is reported the same way
             raise CredentialsError(f"cluster {name}: cannot read secret {ref.get('namespace')}/{ref.get('name')}: {e}") from None
         token = data.get("token", b"").decode().strip()

@@ -10,11 +10,8 @@ is not Ready or cannot be reached, with the reason.
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import logging
-import ssl
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +22,9 @@ from pykarmada.aggregator.auth import UserInfo
 from pykarmada.aggregator.requestinfo import RequestInfo
 from pykarmada.aggregator.cache import ObjectCache
 from pykarmada.kube.client import KubeClient
+from pykarmada.kube.config import Connection
 from pykarmada.kube.errors import ApiError
+from pykarmada.kube.secrets import SecretCache
 from pykarmada.kube.status import StatusError
 
 log = logging.getLogger(__name__)
@@ -55,7 +54,7 @@ class ProxyHandler:
     def __init__(self, clusters: ObjectCache, control_plane: KubeClient) -> None:
         self.clusters = clusters
         self.client = control_plane
-        self._secrets: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._secrets = SecretCache(control_plane, ttl=SECRET_TTL)
         self._sessions: dict[str, aiohttp.ClientSession] = {}
 
     async def close(self) -> None:
@@ -63,16 +62,6 @@ class ProxyHandler:
             await session.close()
 
     # ---- target ---------------------------------------------------------------------------
-    async def _secret(self, ref: dict[str, str]) -> dict[str, Any]:
-        key = f"{ref.get('namespace')}/{ref.get('name')}"
-        cached = self._secrets.get(key)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
-        secret = await self.client.get(f"/api/v1/namespaces/{ref['namespace']}/secrets/{ref['name']}")
-        data = {k: base64.b64decode(v) for k, v in (secret.get("data") or {}).items()}
-        self._secrets[key] = (time.monotonic() + SECRET_TTL, data)
-        return data
-
     async def _target(self, name: str) -> Target:
         cluster = await self.clusters.get(name)
         spec = cluster.get("spec") or {}
@@ -87,8 +76,9 @@ class ProxyHandler:
         if not ref:
             raise StatusError(503, f'cluster "{name}" has no impersonatorSecretRef: the proxy has no credentials for it')
         try:
-            token = (await self._secret(ref)).get("token", b"").decode().strip()
-            ca = (await self._secret(spec["secretRef"])).get("caBundle", b"") if spec.get("secretRef") else b""
+            token = (await self._secrets.data(ref["namespace"], ref["name"])).get("token", b"").decode().strip()
+            secret_ref = spec.get("secretRef")
+            ca = (await self._secrets.data(secret_ref["namespace"], secret_ref["name"])).get("caBundle", b"") if secret_ref else b""
         except ApiError as e:
             raise StatusError(503, f'cluster "{name}": cannot read its credentials: {e.message or e.reason}') from None
         if not token:
@@ -98,14 +88,8 @@ class ProxyHandler:
     def _session(self, target: Target) -> aiohttp.ClientSession:
         session = self._sessions.get(target.pool_key)
         if session is None or session.closed:
-            ctx = ssl.create_default_context()
-            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-            if target.ca_pem:
-                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-                ctx.load_verify_locations(cadata=target.ca_pem.decode())
-            if target.insecure:
-                ctx.check_hostname = False
-                ctx.verify_mode = ssl.CERT_NONE
+            # The Secret's caBundle is the only trust root; without one, the system's.
+            ctx = Connection(server=target.endpoint, ca_pem=target.ca_pem or None, insecure_skip_verify=target.insecure).ssl_context()
             session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(ssl=ctx, limit=0, keepalive_timeout=60),
                 auto_decompress=False,
