@@ -90,8 +90,21 @@ class LeaderElector:
             "leaseTransitions": transitions,
         }
 
+    async def release(self) -> None:
+        """Give the lease up (when shutting down), so that a successor need not wait for it to expire."""
+        try:
+            lease = await self.client.get(f"{self.path}/{self.name}")
+            if (lease.get("spec") or {}).get("holderIdentity") != self.identity:
+                return
+            lease["spec"].update(holderIdentity=None, leaseDurationSeconds=1, renewTime=_micro_now())
+            await self.client.replace(f"{self.path}/{self.name}", lease)
+            log.info("%s: released %s/%s", self.identity, self.namespace, self.name)
+        except (ApiError, OSError) as e:
+            log.warning("leader election: could not release the lease: %s", e)
+
     async def run(self, lead: Callable[[], Awaitable[None]]) -> None:
-        """Wait until leader, then run ``lead()`` while renewing; return when leadership is lost."""
+        """Wait until leader, then run ``lead()`` while renewing; return when leadership is lost.
+        Cancelled (shutdown), it stops leading and releases the lease."""
         while True:
             try:
                 if await self._try_acquire_or_renew():
@@ -113,6 +126,11 @@ class LeaderElector:
                 if time.monotonic() - last_renew > self.renew_deadline:
                     log.error("%s: lost leadership of %s/%s", self.identity, self.namespace, self.name)
                     return
+        except asyncio.CancelledError:
+            leading.cancel()
+            await asyncio.gather(leading, return_exceptions=True)
+            await asyncio.shield(self.release())
+            raise
         finally:
             leading.cancel()
             await asyncio.gather(leading, return_exceptions=True)
