@@ -106,8 +106,7 @@ class ExecutionController:
         if c.EXECUTION_CONTROLLER_FINALIZER not in (work["metadata"].get("finalizers") or []):
             updated = copy.deepcopy(work)
             updated["metadata"].setdefault("finalizers", []).append(c.EXECUTION_CONTROLLER_FINALIZER)
-            await self.control_plane.replace(f"/apis/work.karmada.io/v1alpha1/namespaces/{key[0]}/works/{key[1]}", updated)
-            return None  # the update comes back as an event
+            work = await self.control_plane.replace(f"/apis/work.karmada.io/v1alpha1/namespaces/{key[0]}/works/{key[1]}", updated)
         status = copy.deepcopy(work.get("status") or {})
         if (work.get("spec") or {}).get("suspendDispatching"):
             status["conditions"] = set_condition(status.get("conditions"), "Dispatching", "False", "SuspendDispatching", "Work dispatching is in a suspended state.")
@@ -150,16 +149,16 @@ class ExecutionController:
         client = await self.members.client_for(cluster)
         path = info.path(namespace=ref.namespace, name=ref.name)
         try:
+            if (cluster_name, ref) not in self.written:
+                # Not written by us yet: usually new, so try creating before reading.
+                try:
+                    created = await client.create(info.path(namespace=ref.namespace), manifest)
+                    self.written[(cluster_name, ref)] = (_digest(manifest), created["metadata"]["resourceVersion"])
+                    return
+                except ApiError as e:
+                    if not e.already_exists:
+                        raise
             observed = await client.get(path)
-        except ApiError as e:
-            if not e.not_found:
-                raise
-            observed = None
-        try:
-            if observed is None:
-                created = await client.create(info.path(namespace=ref.namespace), manifest)
-                self.written[(cluster_name, ref)] = (_digest(manifest), created["metadata"]["resourceVersion"])
-                return
             labels = (observed.get("metadata") or {}).get("labels") or {}
             conflict = (manifest.get("metadata", {}).get("annotations") or {}).get(c.CONFLICT_RESOLUTION_ANNOTATION)
             if labels.get(c.MANAGED_BY_KARMADA_LABEL) != c.MANAGED_BY_KARMADA_LABEL_VALUE and conflict != c.CONFLICT_RESOLUTION_OVERWRITE:

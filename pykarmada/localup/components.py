@@ -92,6 +92,9 @@ def etcd_spec(bins: Binaries, layout: Layout, pki: EtcdPki, client_port: int, pe
         f"--peer-trusted-ca-file={pki.ca}",
         "--peer-client-cert-auth=true",
         "--snapshot-count=10000",
+        # A development environment: writes are not fsynced, which frees most of the CPU a burst
+        # of writes costs on a small machine; a crash of the machine may lose the last writes.
+        "--unsafe-no-fsync=true",
         "--quota-backend-bytes=8589934592",
         "--log-level=warn",
     ]
@@ -195,6 +198,9 @@ def _delegated_auth(kubeconfig: Path) -> list[str]:
         f"--authentication-kubeconfig={kubeconfig}",
         f"--authorization-kubeconfig={kubeconfig}",
         "--leader-elect=false",
+        # client-go's default of 20 requests/s throttles bursts of hundreds of workloads.
+        "--kube-api-qps=200",
+        "--kube-api-burst=400",
     ]
 
 
