@@ -9,11 +9,21 @@ from pykarmada.controllers.cluster_status import ClusterStatusController
 from pykarmada.controllers.binding_status import BindingStatusController
 from pykarmada.controllers.context import ControllerContext
 from pykarmada.controllers.execution import ExecutionController, ManifestRef
+from pykarmada.karmada.retain import needs_update
 from pykarmada.controllers.work_status import WorkStatusController, work_of
 from pykarmada.controllers.unified_auth import UnifiedAuthController
+from pykarmada.controllers.binding import BindingController
+from pykarmada.controllers.dependencies_distributor import DEPENDENT_PATHS, DependenciesDistributor
+from pykarmada.controllers.detector import Detector, DetectorController
+from pykarmada.controllers.namespace_sync import NAMESPACES_PATH, NamespaceSyncController
+from pykarmada.controllers.scheduler.controller import SchedulerController
+from pykarmada.controllers.templates import TemplateReader
+from pykarmada.karmada import constants as c
 from pykarmada.karmada.constants import CLUSTERS_PATH
+from pykarmada.kube.client import KubeClient
 from pykarmada.kube.controller import Controller
 from pykarmada.kube.informer import object_key
+from pykarmada.kube.workqueue import RateLimiter
 
 CLUSTER_ROLES = "/apis/rbac.authorization.k8s.io/v1/clusterroles"
 CLUSTER_ROLE_BINDINGS = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings"
@@ -87,6 +97,8 @@ def setup_execution(ctx: ControllerContext) -> Controller:
         work = work_of(obj)
         if work is None:
             return
+        if kind == "MODIFIED" and _old is not None and not needs_update(obj, _old):
+            return  # only status or system fields changed: nothing to correct
         written = reconciler.last_written_version(cluster, ManifestRef.of(obj))
         if kind == "DELETED" or written != obj["metadata"].get("resourceVersion"):
             ctrl.queue.add(work)
@@ -127,6 +139,79 @@ def setup_binding_status(ctx: ControllerContext) -> Controller:
     return ctrl
 
 
+# ---- propagation, control-plane side: detector, scheduler, binding, namespace, dependencies ----
+
+CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+# Template informers hold one watch each (every served kind): they get a client of their own.
+TEMPLATE_WATCH_CONNECTIONS = 1024
+
+
+def setup_detector(ctx: ControllerContext) -> Controller:
+    for path in (c.PROPAGATION_POLICIES_PATH, c.CLUSTER_PROPAGATION_POLICIES_PATH, c.OVERRIDE_POLICIES_PATH,
+                 c.CLUSTER_OVERRIDE_POLICIES_PATH, c.RESOURCE_BINDINGS_PATH, c.CLUSTER_RESOURCE_BINDINGS_PATH, CRDS):
+        ctx.informer(path)
+    watch_client = KubeClient(ctx.control_plane.connection, user_agent="karmada-controller-manager", max_connections=TEMPLATE_WATCH_CONNECTIONS)
+    detector = Detector(ctx.control_plane, watch_client, ctx.informers)
+    # Upstream's 5 goroutines per queue; asyncio workers only wait on the API server, so a few
+    # more of them keep throughput up when each call takes tens of milliseconds.
+    ctrl = DetectorController(detector, workers=max(ctx.options.workers, 5) * 2)
+    ctx.informer(c.PROPAGATION_POLICIES_PATH).add_handler(detector.policies.on_policy(c.KIND_PROPAGATION_POLICY))
+    ctx.informer(c.CLUSTER_PROPAGATION_POLICIES_PATH).add_handler(detector.policies.on_policy(c.KIND_CLUSTER_PROPAGATION_POLICY))
+    ctx.informer(CRDS).add_handler(detector.on_crd)
+    ctx.informer(c.RESOURCE_BINDINGS_PATH).add_handler(detector.on_binding)
+    ctx.informer(c.CLUSTER_RESOURCE_BINDINGS_PATH).add_handler(detector.on_binding)
+    return ctrl
+
+
+def setup_scheduler(ctx: ControllerContext) -> Controller:
+    rbs, crbs = ctx.informer(c.RESOURCE_BINDINGS_PATH), ctx.informer(c.CLUSTER_RESOURCE_BINDINGS_PATH)
+    clusters = ctx.informer(CLUSTERS_PATH)
+    scheduler = SchedulerController(ctx.control_plane, rbs, crbs, clusters)
+    ctrl = Controller(c.CONTROLLER_SCHEDULER, scheduler.reconcile, workers=max(ctx.options.workers, 4) * 2)
+    ctrl.queue.rate_limiter = RateLimiter(base=1.0, cap=10.0)  # upstream's binding backoff
+    rbs.add_handler(scheduler.on_binding(ctrl.queue.add))
+    crbs.add_handler(scheduler.on_binding(ctrl.queue.add))
+    clusters.add_handler(scheduler.on_cluster(ctrl.queue.add))
+    return ctrl
+
+
+def setup_binding(ctx: ControllerContext) -> Controller:
+    for path in (c.RESOURCE_BINDINGS_PATH, c.CLUSTER_RESOURCE_BINDINGS_PATH, c.WORKS_PATH, CLUSTERS_PATH,
+                 c.OVERRIDE_POLICIES_PATH, c.CLUSTER_OVERRIDE_POLICIES_PATH):
+        ctx.informer(path)
+    binding = BindingController(ctx.control_plane, ctx.informers, TemplateReader(ctx.control_plane, ctx.informers))
+    # Upstream runs 5 workers for ResourceBindings and 5 for ClusterResourceBindings (see above).
+    ctrl = Controller(c.CONTROLLER_BINDING, binding.reconcile, workers=max(ctx.options.workers, 5) * 3)
+    ctx.informer(c.RESOURCE_BINDINGS_PATH).add_handler(binding.on_binding(ctrl.queue.add))
+    ctx.informer(c.CLUSTER_RESOURCE_BINDINGS_PATH).add_handler(binding.on_binding(ctrl.queue.add))
+    ctx.informer(c.WORKS_PATH).add_handler(binding.on_work(ctrl.queue.add))
+    ctx.informer(c.OVERRIDE_POLICIES_PATH).add_handler(binding.on_override_policy(ctrl.queue.add))
+    ctx.informer(c.CLUSTER_OVERRIDE_POLICIES_PATH).add_handler(binding.on_override_policy(ctrl.queue.add))
+    return ctrl
+
+
+def setup_namespace_sync(ctx: ControllerContext) -> Controller:
+    namespaces, clusters = ctx.informer(NAMESPACES_PATH), ctx.informer(CLUSTERS_PATH)
+    cops = ctx.informer(c.CLUSTER_OVERRIDE_POLICIES_PATH)
+    sync = NamespaceSyncController(ctx.control_plane, namespaces, clusters, ctx.informer(c.WORKS_PATH), cops)
+    ctrl = Controller(c.CONTROLLER_NAMESPACE, sync.reconcile, workers=max(ctx.options.workers // 2, 1))
+    namespaces.add_handler(sync.on_namespace(ctrl.queue.add))
+    clusters.add_handler(sync.on_cluster(ctrl.queue.add))
+    cops.add_handler(sync.on_cluster_override_policy(ctrl.queue.add))
+    return ctrl
+
+
+def setup_dependencies_distributor(ctx: ControllerContext) -> Controller:
+    rbs = ctx.informer(c.RESOURCE_BINDINGS_PATH)
+    distributor = DependenciesDistributor(ctx.control_plane, rbs, TemplateReader(ctx.control_plane, ctx.informers))
+    ctrl = Controller(c.CONTROLLER_DEPENDENCIES_DISTRIBUTOR, distributor.reconcile, workers=2)
+    rbs.add_handler(distributor.on_binding(ctrl.queue.add))
+    for path in DEPENDENT_PATHS:
+        kind = {"configmaps": "ConfigMap", "secrets": "Secret", "serviceaccounts": "ServiceAccount", "persistentvolumeclaims": "PersistentVolumeClaim"}[path.rsplit("/", 1)[1]]
+        ctx.informer(path).add_handler(distributor.on_dependent("v1", kind, ctrl.queue.add))
+    return ctrl
+
+
 CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "cluster": setup_cluster,
     "clusterStatus": setup_cluster_status,
@@ -134,6 +219,11 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "execution": setup_execution,
     "workStatus": setup_work_status,
     "bindingStatus": setup_binding_status,
+    c.CONTROLLER_RESOURCE_DETECTOR: setup_detector,
+    c.CONTROLLER_SCHEDULER: setup_scheduler,
+    c.CONTROLLER_BINDING: setup_binding,
+    c.CONTROLLER_NAMESPACE: setup_namespace_sync,
+    c.CONTROLLER_DEPENDENCIES_DISTRIBUTOR: setup_dependencies_distributor,
 }
 
 

@@ -139,3 +139,59 @@ TAINT_CLUSTER_UNSCHEDULABLE = "cluster.karmada.io/unschedulable"
 KARMADA_CLUSTER_NAMESPACE = "karmada-cluster"
 KARMADA_SYSTEM_NAMESPACE = "karmada-system"
 IMPERSONATOR_NAME = "karmada-impersonator"
+
+# ---- propagation: detector, scheduler, binding, namespace sync, dependencies ---------------------
+PROPAGATION_POLICIES_PATH = f"/apis/{POLICY_V1ALPHA1}/propagationpolicies"
+CLUSTER_PROPAGATION_POLICIES_PATH = f"/apis/{POLICY_V1ALPHA1}/clusterpropagationpolicies"
+OVERRIDE_POLICIES_PATH = f"/apis/{POLICY_V1ALPHA1}/overridepolicies"
+CLUSTER_OVERRIDE_POLICIES_PATH = f"/apis/{POLICY_V1ALPHA1}/clusteroverridepolicies"
+RESOURCE_BINDINGS_PATH = f"/apis/{WORK_V1ALPHA2}/resourcebindings"
+CLUSTER_RESOURCE_BINDINGS_PATH = f"/apis/{WORK_V1ALPHA2}/clusterresourcebindings"
+WORKS_PATH = f"/apis/{WORK_V1ALPHA1}/works"
+
+# Controller names: ``--controllers`` keys where upstream has one ("binding", "namespace"), else
+# the name upstream gives the component's event recorder.
+CONTROLLER_RESOURCE_DETECTOR = "resource-detector"
+CONTROLLER_SCHEDULER = "karmada-scheduler"
+CONTROLLER_BINDING = "binding"
+CONTROLLER_NAMESPACE = "namespace"
+CONTROLLER_DEPENDENCIES_DISTRIBUTOR = "dependencies-distributor"
+# Event sources (``source.component``) as upstream's recorders name themselves.
+COMPONENT_BINDING_CONTROLLER = "binding-controller"
+COMPONENT_CLUSTER_RESOURCE_BINDING_CONTROLLER = "cluster-resource-binding-controller"
+COMPONENT_NAMESPACE_SYNC_CONTROLLER = "namespace-sync-controller"
+
+RESOURCE_BINDING_DEPENDED_BY_LABEL_PREFIX = "resourcebinding.karmada.io/depended-by-"
+ACTIVATION_PREFERENCE_LAZY = "Lazy"
+CONFLICT_RESOLUTION_POLICY_OVERWRITE = "Overwrite"
+CONFLICT_RESOLUTION_POLICY_ABORT = "Abort"
+PURGE_MODE_DIRECTLY = "Directly"
+PRIORITY_CLASS_SOURCE_KUBE = "KubePriorityClass"
+
+# Groups, group versions and kinds the detector never propagates (behaviour.md 1.1).
+DETECTOR_SKIPPED_GROUPS = (
+    "cluster.karmada.io",
+    "policy.karmada.io",
+    "work.karmada.io",
+    "config.karmada.io",
+    "networking.karmada.io",
+    "autoscaling.karmada.io",
+    "remedy.karmada.io",
+    "apps.karmada.io",
+    "events.k8s.io",
+)
+DETECTOR_SKIPPED_GROUP_VERSIONS = ("coordination.k8s.io/v1",)
+DETECTOR_SKIPPED_KINDS = (("v1", "Event"),)
+DEFAULT_SKIPPED_PROPAGATING_NAMESPACES = ("kube-.*",)
+EXTENSION_APISERVER_AUTHENTICATION = ("kube-system", "ConfigMap", "extension-apiserver-authentication")
+
+EVENT_APPLY_POLICY_SUCCEED = "ApplyPolicySucceed"
+EVENT_APPLY_POLICY_FAILED = "ApplyPolicyFailed"
+EVENT_SYNC_WORK_SUCCEED = "SyncWorkSucceed"
+EVENT_SYNC_WORK_FAILED = "SyncWorkFailed"
+EVENT_CLEANUP_WORK_FAILED = "CleanupWorkFailed"
+EVENT_GET_DEPENDENCIES_SUCCEED = "GetDependenciesSucceed"
+EVENT_GET_DEPENDENCIES_FAILED = "GetDependenciesFailed"
+EVENT_SYNC_SCHEDULE_RESULT_TO_DEPENDENCIES_SUCCEED = "SyncScheduleResultToDependenciesSucceed"
+EVENT_SYNC_SCHEDULE_RESULT_TO_DEPENDENCIES_FAILED = "SyncScheduleResultToDependenciesFailed"
+EVENT_DEPENDENCY_POLICY_CONFLICT = "DependencyPolicyConflict"

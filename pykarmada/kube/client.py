@@ -49,16 +49,21 @@ def resource_path(
 class KubeClient:
     """Requests to one API server. Use as ``async with KubeClient(conn) as client``."""
 
-    def __init__(self, connection: Connection, *, timeout: float = DEFAULT_TIMEOUT, user_agent: str = "pykarmada") -> None:
+    def __init__(
+        self, connection: Connection, *, timeout: float = DEFAULT_TIMEOUT, user_agent: str = "pykarmada", max_connections: int = 64
+    ) -> None:
         self.connection = connection
         self.timeout = timeout
+        # Open watches hold a pooled connection each: a client that carries many informers needs
+        # a larger pool, or its plain requests queue behind the watches.
+        self.max_connections = max_connections
         self._user_agent = user_agent
         self._session: aiohttp.ClientSession | None = None
 
     @property
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(ssl=self.connection.ssl_context(), limit=64)
+            connector = aiohttp.TCPConnector(ssl=self.connection.ssl_context(), limit=self.max_connections)
             headers = {"User-Agent": self._user_agent, "Accept": "application/json"}
             headers.update(self.connection.auth_headers())
             self._session = aiohttp.ClientSession(

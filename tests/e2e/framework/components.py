@@ -11,14 +11,15 @@ from pykarmada.localup.state import Layout, load_state
 from tests.e2e.framework.env import LocalEnv
 
 
-def stop_component(env: LocalEnv, name: str) -> ProcessSpec:
-    """Stop ``name`` (e.g. "member2/kube-apiserver"); returns how to start it again."""
+def stop_component(env: LocalEnv, name: str, *, kill: bool = False) -> ProcessSpec:
+    """Stop ``name`` (e.g. "member2/kube-apiserver"), with SIGKILL when ``kill`` (no chance to
+    clean up, as a crash); returns how to start it again."""
     layout = Layout(env.state_dir)
     state = load_state(layout)
     assert state is not None
     record = next(p for p in state.processes if p.name == name)
     argv = [a.decode() for a in Path(f"/proc/{record.pid}/cmdline").read_bytes().split(b"\0") if a]
-    processes.stop([record])
+    processes.stop([record], grace=0.0 if kill else 10.0)
     return ProcessSpec(name, argv, Path(record.log))
 
 

@@ -1,0 +1,223 @@
+"""The scheduler controller (karmada-scheduler): watches bindings and clusters, decides with
+``triggers.schedule_trigger`` whether a binding must be (re)scheduled, runs the pure
+``core.schedule_binding`` and writes the outcome (behaviour.md 2.1 and 2.9):
+
+* a merge patch of ``spec.clusters`` and ``policy.karmada.io/applied-placement``;
+* the ``Scheduled`` condition, ``schedulerObservedGeneration``, ``lastScheduledTime`` and the
+  observed affinity term through the status subresource;
+* ``ScheduleBindingSucceed`` / ``ScheduleBindingFailed`` Events on the binding and its template.
+
+Keys are ``(namespace, name)``; an empty namespace is a ClusterResourceBinding. The result patch
+carries no resourceVersion (as upstream): it only sets fields the scheduler owns, and a concurrent
+placement change bumps the generation, which schedules again. Status patches do carry it (the
+conditions list is shared with the binding status controller); on 409 the binding is read again.
+NoClusterFit is final (no retry); Unschedulable is looked at again after 5 minutes or on the
+next binding/cluster change; other errors back off from 1 s to 10 s.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pykarmada.controllers.apiutil import binding_path
+from pykarmada.controllers.event_recorder import NORMAL, WARNING, EventRecorder
+from pykarmada.controllers.scheduler.core import ScheduleOutcome, applied_placement_annotation, schedule_binding, success_event_message
+from pykarmada.controllers.scheduler.framework import FitError, UnschedulableError
+from pykarmada.controllers.scheduler.triggers import (
+    binding_affected_by_cluster,
+    clusters_to_reconcile,
+    is_binding_for_scheduler,
+    schedule_trigger,
+)
+from pykarmada.karmada import constants as C
+from pykarmada.kube.client import KubeClient
+from pykarmada.kube.conditions import now_rfc3339, set_condition
+from pykarmada.kube.controller import Result, RetryableError
+from pykarmada.kube.errors import ApiError
+from pykarmada.kube.informer import Handler, Informer
+
+log = logging.getLogger(__name__)
+Obj = dict[str, Any]
+Key = tuple[str, str]
+UNSCHEDULABLE_RETRY = 300.0
+STATUS_ATTEMPTS = 5
+
+
+class SchedulingFailed(RetryableError):
+    """A scheduling error that is retried with backoff (the condition says why)."""
+
+
+def describe(namespace: str, name: str) -> str:
+    return f"ResourceBinding({namespace}/{name})" if namespace else f"ClusterResourceBinding({name})"
+
+
+def build_status(status: Mapping[str, Any], generation: int, outcome: ScheduleOutcome) -> Obj:
+    """The binding status after one scheduling outcome (pure)."""
+    out = copy.deepcopy(dict(status))
+    cond = outcome.condition
+    out["conditions"] = set_condition(out.get("conditions"), cond["type"], cond["status"], cond["reason"], cond["message"])
+    if cond["status"] == "True":
+        out["schedulerObservedGeneration"] = generation
+        out["lastScheduledTime"] = now_rfc3339()
+    if outcome.succeeded and outcome.affinity_name is not None:
+        out["schedulerObservingAffinityName"] = outcome.affinity_name
+    return out
+
+
+def result_patch(binding: Mapping[str, Any], outcome: ScheduleOutcome) -> Obj | None:
+    """Merge patch for spec.clusters and the applied-placement annotation; None if unchanged."""
+    if outcome.clusters is None:
+        return None
+    meta, spec = binding.get("metadata") or {}, binding.get("spec") or {}
+    placement = applied_placement_annotation(spec.get("placement") or {})
+    clusters = [dict(c) for c in outcome.clusters]
+    patch: Obj = {}
+    if (meta.get("annotations") or {}).get(C.APPLIED_PLACEMENT_ANNOTATION) != placement:
+        patch["metadata"] = {"annotations": {C.APPLIED_PLACEMENT_ANNOTATION: placement}}
+    if (spec.get("clusters") or []) != clusters:
+        patch["spec"] = {"clusters": clusters or None}
+    return patch or None
+
+
+class SchedulerController:
+    name = C.CONTROLLER_SCHEDULER
+
+    def __init__(
+        self,
+        client: KubeClient,
+        bindings: Informer,
+        cluster_bindings: Informer,
+        clusters: Informer,
+        *,
+        scheduler_name: str = C.DEFAULT_SCHEDULER_NAME,
+        enable_empty_workload_propagation: bool = False,
+    ) -> None:
+        self.client = client
+        self.bindings, self.cluster_bindings, self.clusters = bindings, cluster_bindings, clusters
+        self.scheduler_name = scheduler_name
+        self.enable_empty_workload_propagation = enable_empty_workload_propagation
+        self.recorder = EventRecorder(client, scheduler_name)
+
+    # ---- handlers -----------------------------------------------------------------------------
+
+    def on_binding(self, enqueue: Callable[[Key], None]) -> Handler:
+        def handler(event: str, obj: Obj, old: Obj | None) -> None:
+            if event == "DELETED" or not is_binding_for_scheduler(obj, self.scheduler_name):
+                return
+            meta = obj.get("metadata") or {}
+            if event == "MODIFIED" and old is not None and (old.get("metadata") or {}).get("generation") == meta.get("generation"):
+                return
+            enqueue((meta.get("namespace") or "", meta.get("name") or ""))
+
+        return handler
+
+    def on_cluster(self, enqueue: Callable[[Key], None]) -> Handler:
+        def handler(event: str, obj: Obj, old: Obj | None) -> None:
+            if event != "MODIFIED" or old is None:
+                return
+            versions = clusters_to_reconcile(old, obj)
+            if not versions:
+                return
+            for informer in (self.bindings, self.cluster_bindings):
+                for binding in informer.list():
+                    if not is_binding_for_scheduler(binding, self.scheduler_name):
+                        continue
+                    if any(binding_affected_by_cluster(binding, v, self.scheduler_name) for v in versions):
+                        meta = binding.get("metadata") or {}
+                        enqueue((meta.get("namespace") or "", meta.get("name") or ""))
+
+        return handler
+
+    # ---- reconcile ----------------------------------------------------------------------------
+
+    async def reconcile(self, key: Key) -> Result | None:
+        namespace, name = key
+        binding = (self.bindings if namespace else self.cluster_bindings).get(namespace, name)
+        if binding is None or not is_binding_for_scheduler(binding, self.scheduler_name):
+            return None
+        meta = binding.get("metadata") or {}
+        if meta.get("deletionTimestamp"):
+            kind = "resourceBinding" if namespace else "clusterResourceBinding"
+            what = f"{namespace}/{name}" if namespace else name
+            self._events(binding, WARNING, C.EVENT_SCHEDULE_BINDING_FAILED, f"skip schedule deleting {kind}: {what}")
+            return None
+        clusters = self.clusters.list()
+        trigger = schedule_trigger(binding, clusters)
+        status = binding.get("status") or {}
+        if trigger is None:
+            if status.get("schedulerObservedGeneration") != meta.get("generation"):
+                await self._write_status(binding, lambda s: {**s, "schedulerObservedGeneration": meta.get("generation")})
+            return None
+        log.info("%s: scheduling (%s)", describe(namespace, name), trigger)
+        outcome = schedule_binding(
+            binding.get("spec") or {},
+            clusters,
+            status,
+            binding_ref=describe(namespace, name),
+            enable_empty_workload_propagation=self.enable_empty_workload_propagation,
+        )
+        return await self._record(binding, outcome)
+
+    async def _record(self, binding: Obj, outcome: ScheduleOutcome) -> Result | None:
+        meta = binding.get("metadata") or {}
+        namespace, name = meta.get("namespace") or "", meta.get("name") or ""
+        for message in outcome.failed_attempts:
+            self._events(binding, WARNING, C.EVENT_SCHEDULE_BINDING_FAILED, message)
+        written = binding
+        if outcome.succeeded or isinstance(outcome.error, FitError):
+            patch = result_patch(binding, outcome)
+            if patch is not None:
+                try:
+                    written = await self.client.patch(binding_path(namespace, name), patch)
+                except ApiError as e:
+                    if isinstance(outcome.error, FitError) and not e.conflict:
+                        # NoClusterFit that could not be written is retried (behaviour.md 2.9).
+                        fit = ScheduleOutcome(None, {**outcome.condition, "message": f"[{outcome.error.message}, {e}]"}, True, error=outcome.error)
+                        await self._write_status(binding, lambda s: build_status(s, meta.get("generation") or 0, fit))
+                    raise
+        status_outcome = outcome
+        await self._write_status(written, lambda s: build_status(s, meta.get("generation") or 0, status_outcome))
+        if outcome.succeeded:
+            clusters = (written.get("spec") or {}).get("clusters") or [] if outcome.clusters is None else outcome.clusters
+            message = success_event_message(clusters, cluster_scoped=not namespace)
+            self._events(binding, NORMAL, C.EVENT_SCHEDULE_BINDING_SUCCEED, message)
+            log.info("%s: scheduled %s", describe(namespace, name), message)
+            return None
+        error = outcome.error
+        assert error is not None
+        if not outcome.failed_attempts or isinstance(error, FitError):
+            self._events(binding, WARNING, C.EVENT_SCHEDULE_BINDING_FAILED, error.message)
+        log.info("%s: %s: %s", describe(namespace, name), outcome.condition["reason"], error.message)
+        if isinstance(error, FitError):
+            return None
+        if isinstance(error, UnschedulableError):
+            return Result(requeue_after=UNSCHEDULABLE_RETRY)
+        raise SchedulingFailed(error.message)
+
+    async def _write_status(self, binding: Obj, mutate: Any) -> None:
+        """Patch ``status`` (guarded by resourceVersion); on conflict read the binding again."""
+        meta = binding.get("metadata") or {}
+        namespace, name = meta.get("namespace") or "", meta.get("name") or ""
+        current = binding
+        for attempt in range(STATUS_ATTEMPTS):
+            status = current.get("status") or {}
+            wanted = mutate(status)
+            if wanted == status:
+                return
+            patch = {"metadata": {"resourceVersion": (current.get("metadata") or {}).get("resourceVersion")}, "status": wanted}
+            try:
+                await self.client.patch(binding_path(namespace, name, subresource="status"), patch)
+                return
+            except ApiError as e:
+                if not e.conflict or attempt == STATUS_ATTEMPTS - 1:
+                    raise
+            current = await self.client.get(binding_path(namespace, name))
+
+    def _events(self, binding: Mapping[str, Any], type_: str, reason: str, message: str) -> None:
+        self.recorder.event(binding, type_, reason, message)
+        resource = (binding.get("spec") or {}).get("resource")
+        if resource:
+            self.recorder.event(resource, type_, reason, message)
