@@ -92,6 +92,7 @@ class Informer:
 
     async def _run(self) -> None:
         resource_version: str | None = None
+        failures = 0
         while True:
             try:
                 if resource_version is None:
@@ -99,6 +100,7 @@ class Informer:
                     resource_version = listing["metadata"]["resourceVersion"]
                     self._replace(listing.get("items") or [])
                     self._synced.set()
+                    failures = 0
                 async for event in watch_events(self.client, self.path, resource_version=resource_version, **self.params):
                     resource_version = event.object.get("metadata", {}).get("resourceVersion") or resource_version
                     if event.type == "BOOKMARK":
@@ -117,8 +119,11 @@ class Informer:
                 if e.gone:
                     resource_version = None  # compacted: list again
                     continue
-                log.warning("informer %s: %s; retrying", self.name, e)
-                await asyncio.sleep(2)
+                # A kind that went away (404), or no permission: back off, and say it once in a while.
+                failures += 1
+                if failures == 1 or failures % 10 == 0:
+                    log.warning("informer %s: %s; retrying (attempt %d)", self.name, e, failures)
+                await asyncio.sleep(min(2.0 * 2 ** min(failures - 1, 5), 60.0))
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
                 log.info("informer %s: watch interrupted (%s); resuming", self.name, e)
                 await asyncio.sleep(1)

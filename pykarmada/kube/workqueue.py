@@ -50,7 +50,9 @@ class WorkQueue(Generic[K]):
         self._processing: set[K] = set()
         self._waiting: list[tuple[float, int, K]] = []
         self._seq = itertools.count()
-        self._cond = asyncio.Condition()
+        # Set whenever there may be work; getters re-check the queue. (An Event, not a Condition:
+        # a cancelled wait on a Condition re-acquires its lock, which can hang shutdown.)
+        self._changed = asyncio.Event()
         self._shutdown = False
         self.clock = clock
         self.rate_limiter = rate_limiter or RateLimiter()
@@ -92,31 +94,24 @@ class WorkQueue(Generic[K]):
         return self._waiting[0][0] - now if self._waiting else None
 
     def _wake(self) -> None:
-        async def notify() -> None:
-            async with self._cond:
-                self._cond.notify_all()
-
-        try:
-            asyncio.get_running_loop().create_task(notify())
-        except RuntimeError:
-            pass  # no loop yet: the first get() will look
+        self._changed.set()
 
     async def get(self) -> K:
         """The next key to process; the caller must call ``done(key)`` afterwards."""
-        async with self._cond:
-            while True:
-                if self._shutdown:
-                    raise ShutDown
-                wait = self._promote_due()
-                if self._queue:
-                    key = self._queue.pop(0)
-                    self._processing.add(key)
-                    self._dirty.discard(key)
-                    return key
-                try:
-                    await asyncio.wait_for(self._cond.wait(), timeout=wait)
-                except asyncio.TimeoutError:
-                    pass
+        while True:
+            if self._shutdown:
+                raise ShutDown
+            wait = self._promote_due()
+            if self._queue:
+                key = self._queue.pop(0)
+                self._processing.add(key)
+                self._dirty.discard(key)
+                return key
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), timeout=wait)
+            except asyncio.TimeoutError:
+                pass
 
     def done(self, key: K) -> None:
         self._processing.discard(key)

@@ -84,3 +84,20 @@ def test_shut_down_releases_waiting_workers() -> None:
         return False
 
     assert run(scenario())
+
+
+def test_cancelled_getters_finish_and_leave_no_task_behind() -> None:
+    """A worker cancelled while waiting (shutdown) must not leave tasks that block the loop's close."""
+
+    async def scenario() -> list[asyncio.Task]:
+        q: WorkQueue[str] = WorkQueue()
+        waiters = [asyncio.create_task(q.get()) for _ in range(4)]
+        await asyncio.sleep(0.01)
+        q.add_after("x", 0.001)  # a timed wake-up racing the cancellation
+        for w in waiters:
+            w.cancel()
+        await asyncio.wait_for(asyncio.gather(*waiters, return_exceptions=True), 1)
+        await asyncio.sleep(0)
+        return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+    assert run(scenario()) == []
