@@ -78,6 +78,7 @@ def setup_unified_auth(ctx: ControllerContext) -> Controller:
 
 
 WORKS = "/apis/work.karmada.io/v1alpha1/works"
+STATUS_COALESCE_SECONDS = 0.2
 RESOURCE_BINDINGS = "/apis/work.karmada.io/v1alpha2/resourcebindings"
 CLUSTER_RESOURCE_BINDINGS = "/apis/work.karmada.io/v1alpha2/clusterresourcebindings"
 
@@ -131,7 +132,8 @@ def setup_binding_status(ctx: ControllerContext) -> Controller:
     def on_work(kind: str, work: dict, old: dict | None) -> None:  # type: ignore[type-arg]
         binding = reconciler.on_work(kind, work, old)
         if binding is not None and (old is None or kind == "DELETED" or work.get("status") != old.get("status")):
-            ctrl.queue.add(binding)
+            # Coalesce: a binding's Works change status in bursts (one per cluster, several times).
+            ctrl.queue.add_after(binding, STATUS_COALESCE_SECONDS)
 
     works.add_handler(on_work)
     bindings.add_handler(lambda _k, b, _o: ctrl.queue.add(("rb", *object_key(b))))

@@ -49,6 +49,7 @@ class WorkQueue(Generic[K]):
         self._dirty: set[K] = set()
         self._processing: set[K] = set()
         self._waiting: list[tuple[float, int, K]] = []
+        self._waiting_until: dict[K, float] = {}  # one pending delayed entry per key: the earliest
         self._seq = itertools.count()
         # Set whenever there may be work; getters re-check the queue. (An Event, not a Condition:
         # a cancelled wait on a Condition re-acquires its lock, which can hang shutdown.)
@@ -73,10 +74,16 @@ class WorkQueue(Generic[K]):
         self._wake()
 
     def add_after(self, key: K, delay: float) -> None:
+        """Queue ``key`` after ``delay`` seconds; a key already waiting keeps the earlier time, so
+        a burst of delayed adds collapses into one."""
         if delay <= 0:
             self.add(key)
             return
-        heapq.heappush(self._waiting, (self.clock() + delay, next(self._seq), key))
+        ready = self.clock() + delay
+        if key in self._waiting_until and self._waiting_until[key] <= ready:
+            return
+        self._waiting_until[key] = ready
+        heapq.heappush(self._waiting, (ready, next(self._seq), key))
         self._wake()
 
     def add_rate_limited(self, key: K) -> None:
@@ -89,8 +96,10 @@ class WorkQueue(Generic[K]):
         """Move due delayed keys into the queue; return seconds until the next one, if any."""
         now = self.clock()
         while self._waiting and self._waiting[0][0] <= now:
-            _, _, key = heapq.heappop(self._waiting)
-            self._add_now(key)
+            ready, _, key = heapq.heappop(self._waiting)
+            if self._waiting_until.get(key) == ready:
+                del self._waiting_until[key]
+                self._add_now(key)
         return self._waiting[0][0] - now if self._waiting else None
 
     def _wake(self) -> None:

@@ -101,3 +101,20 @@ def test_cancelled_getters_finish_and_leave_no_task_behind() -> None:
         return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
 
     assert run(scenario()) == []
+
+
+def test_delayed_adds_of_one_key_collapse_to_the_earliest() -> None:
+    async def scenario() -> list[str]:
+        clock = Clock()
+        q: WorkQueue[str] = WorkQueue(clock=clock)
+        q.add_after("k", 5)
+        q.add_after("k", 1)
+        q.add_after("k", 3)
+        clock.now = 1
+        first = await asyncio.wait_for(q.get(), 1)
+        q.done(first)
+        clock.now = 10
+        q._promote_due()
+        return [first, str(len(q))]
+
+    assert run(scenario()) == ["k", "0"]
