@@ -205,21 +205,25 @@ def test_restart_of_the_controller_while_propagating_200_deployments(local_env: 
     count = 200
     placement = static_weights({"member1": 1, "member2": 1})
     pp = {**policy("many", ns, "x", placement), "spec": {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment", "labelSelector": {"matchLabels": {"batch": "many"}}}], "placement": placement}}
-    items = [pp]
+    templates = []
     for i in range(count):
         d = deployment(f"many-{i:03d}", ns, 2)
         d["metadata"]["labels"]["batch"] = "many"
-        items.append(d)
-    apply(local_env, *items)
+        templates.append(d)
 
     def propagated(member: str) -> int:
         return len(local_env.kubectl("get", "deployments", "-n", ns, "-l", "batch=many", "-o", "name", context=member).stdout.split())
 
-    wait_for(lambda: propagated("member1") >= 20, timeout=120, what="propagation under way")
-    in_flight = propagated("member1")
+    # Kill the controller (SIGKILL) once the first half is on its way, write the second half while
+    # it is down, and start it again: it must finish both, with nothing duplicated or orphaned.
+    apply(local_env, pp, *templates[: count // 2])
+    wait_for(lambda: propagated("member1") >= 1, timeout=120, interval=0.1, what="propagation under way")
     spec = stop_component(local_env, "karmada/karmada-controller-manager", kill=True)
-    assert in_flight < count, "the restart must happen in the middle of propagating"
-    start_component(local_env, spec)
+    try:
+        apply(local_env, *templates[count // 2 :])
+        assert propagated("member1") < count, "the second half cannot have been propagated with the controller down"
+    finally:
+        start_component(local_env, spec)
 
     def all_done() -> bool:
         counts = {}
