@@ -31,8 +31,12 @@ def _env_processes(marker: str) -> dict[int, str]:
             args = cmdline.read_bytes().split(b"\0")
         except OSError:
             continue
-        if any(marker.encode() in a for a in args) and not args[0].endswith(b"python") and b"karmadactl" not in b" ".join(args):
-            found[int(cmdline.parent.name)] = os.path.basename(args[0].decode())
+        if not any(marker.encode() in a for a in args) or b"pykarmada.karmadactl" in args:
+            continue  # not the environment's, or local-up itself
+        name = os.path.basename(args[0].decode())
+        if name.startswith("python") and len(args) > 2 and args[1] == b"-m":
+            name = args[2].decode()  # our own components: pykarmada.aggregator, ...
+        found[int(cmdline.parent.name)] = name
     return found
 
 
