@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from pykarmada.karmadactl.commands import get, join, local_up
+from pykarmada.karmadactl.commands import describe, get, join, local_up
 
 
 def command_name() -> str:
@@ -25,6 +25,7 @@ cli.add_command(local_up.local_down)
 cli.add_command(join.join)
 cli.add_command(join.unjoin)
 cli.add_command(get.get)
+cli.add_command(describe.describe)
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.e2e.framework.components import start_component, stop_component
-from tests.e2e.framework.env import LocalEnv
+from tests.e2e.framework.env import LocalEnv, karmadactl
 from tests.e2e.framework.wait import wait_for
 
 
@@ -97,6 +97,15 @@ def test_nginx_sample_runs_in_the_two_named_members(local_env: LocalEnv, ns: str
     assert sorted(c["name"] for c in binding["spec"]["clusters"]) == ["member1", "member2"]
     fully = next(c for c in binding["status"]["conditions"] if c["type"] == "FullyApplied")
     assert fully["status"] == "True"
+    # Why it is propagated, in one place: policy, binding, schedule result, Work per cluster.
+    described = karmadactl("describe", "deployment", "nginx", "-n", ns, "--kubeconfig", local_env.karmada_kubeconfig).stdout
+    assert f"PropagationPolicy {ns}/nginx-propagation" in described
+    assert "Scheduled:    True" in described and "FullyApplied: True" in described
+    assert "member1: replicas=1 health=Healthy Applied=True (AppliedSuccessful)" in described, described
+    # ... and why not, for a template no policy selects.
+    apply(local_env, deployment("lonely", ns, 1))
+    lonely = karmadactl("describe", "deployment", "lonely", "-n", ns, "--kubeconfig", local_env.karmada_kubeconfig).stdout
+    assert "not propagated: no PropagationPolicy or ClusterPropagationPolicy selects it" in lonely
 
 
 def test_static_weights_one_to_two_over_nine(local_env: LocalEnv, ns: str) -> None:

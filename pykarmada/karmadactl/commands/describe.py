@@ -1,0 +1,107 @@
+"""``describe``: why a resource template is, or is not, propagated: the policy that claimed it,
+its binding, the scheduling result, and per member cluster the Work's conditions and health."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import click
+
+from pykarmada.karmada import constants as c
+from pykarmada.karmada.names import binding_name, execution_namespace, work_name
+from pykarmada.karmadactl.commands.kubeconfig import control_plane_options, load
+from pykarmada.kube.client import KubeClient
+from pykarmada.kube.conditions import get_condition
+from pykarmada.kube.discovery import UnknownKind, resolve_resource
+from pykarmada.kube.errors import ApiError
+
+
+def _cond(obj: dict[str, Any] | None, type_: str) -> str:
+    cond = get_condition(((obj or {}).get("status") or {}).get("conditions"), type_)
+    if cond is None:
+        return "<none>"
+    text = f"{cond.get('status')} ({cond.get('reason', '')})"
+    return text + (f": {cond['message']}" if cond.get("message") else "")
+
+
+def render(template: dict[str, Any], binding: dict[str, Any] | None, works: dict[str, dict[str, Any] | None]) -> str:
+    meta = template["metadata"]
+    labels, ann = meta.get("labels") or {}, meta.get("annotations") or {}
+    lines = [f"Name:         {meta['name']}"]
+    if meta.get("namespace"):
+        lines.append(f"Namespace:    {meta['namespace']}")
+    lines.append(f"Kind:         {template.get('kind')} ({template.get('apiVersion')})")
+    if ann.get(c.PROPAGATION_POLICY_NAME_ANNOTATION):
+        policy = f"PropagationPolicy {ann.get(c.PROPAGATION_POLICY_NAMESPACE_ANNOTATION, '')}/{ann[c.PROPAGATION_POLICY_NAME_ANNOTATION]}"
+    elif ann.get(c.CLUSTER_PROPAGATION_POLICY_ANNOTATION):
+        policy = f"ClusterPropagationPolicy {ann[c.CLUSTER_PROPAGATION_POLICY_ANNOTATION]}"
+    else:
+        policy = "<none>"
+    lines.append(f"Policy:       {policy}")
+    if binding is None:
+        why = "no PropagationPolicy or ClusterPropagationPolicy selects it" if policy == "<none>" else "its binding does not exist (yet)"
+        lines.append(f"Propagation:  not propagated: {why}")
+        return "\n".join(lines)
+    bmeta = binding["metadata"]
+    where = f"{bmeta.get('namespace')}/" if bmeta.get("namespace") else ""
+    lines.append(f"Binding:      {binding.get('kind')} {where}{bmeta['name']}")
+    lines.append(f"Scheduled:    {_cond(binding, 'Scheduled')}")
+    lines.append(f"FullyApplied: {_cond(binding, 'FullyApplied')}")
+    targets = (binding.get("spec") or {}).get("clusters") or []
+    lines.append("Clusters:" + ("     <none>" if not targets else ""))
+    health = {i.get("clusterName"): i.get("health", "Unknown") for i in (binding.get("status") or {}).get("aggregatedStatus") or []}
+    for t in targets:
+        name = t["name"]
+        replicas = f" replicas={t['replicas']}" if "replicas" in t else ""
+        work = works.get(name)
+        applied = _cond(work, "Applied") if work is not None else "<no Work yet>"
+        lines.append(f"  {name}:{replicas} health={health.get(name, 'Unknown')} Applied={applied}")
+    if labels.get(c.RETAIN_REPLICAS_LABEL):
+        lines.append(f"Note:         {c.RETAIN_REPLICAS_LABEL}={labels[c.RETAIN_REPLICAS_LABEL]}")
+    return "\n".join(lines)
+
+
+@click.command("describe")
+@click.argument("resource")
+@click.argument("name")
+@click.option("-n", "--namespace", default="default", show_default=True)
+@control_plane_options
+def describe(resource: str, name: str, namespace: str, kubeconfig: str, karmada_context: str) -> None:
+    """Show how a resource template in the control plane is propagated, and why not when it is not."""
+    conn = load(kubeconfig, karmada_context, "control plane")
+
+    async def run() -> str:
+        async with KubeClient(conn) as cp:
+            info, _ = await resolve_resource(cp, resource)
+            ns = namespace if info.namespaced else None
+            template = await cp.get(info.path(namespace=ns, name=name))
+            rb_name = binding_name(info.kind, name)
+            path = (
+                f"/apis/work.karmada.io/v1alpha2/namespaces/{ns}/resourcebindings/{rb_name}"
+                if ns
+                else f"/apis/work.karmada.io/v1alpha2/clusterresourcebindings/{rb_name}"
+            )
+            try:
+                binding = await cp.get(path)
+            except ApiError as e:
+                if not e.not_found:
+                    raise
+                binding = None
+            works: dict[str, dict[str, Any] | None] = {}
+            for target in ((binding or {}).get("spec") or {}).get("clusters") or []:
+                w = work_name(info.kind, name, ns or "")
+                try:
+                    works[target["name"]] = await cp.get(f"/apis/work.karmada.io/v1alpha1/namespaces/{execution_namespace(target['name'])}/works/{w}")
+                except ApiError as e:
+                    if not e.not_found:
+                        raise
+                    works[target["name"]] = None
+            return render(template, binding, works)
+
+    try:
+        click.echo(asyncio.run(run()))
+    except UnknownKind as e:
+        raise click.ClickException(str(e)) from None
+    except ApiError as e:
+        raise click.ClickException(e.message or str(e)) from None
