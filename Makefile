@@ -12,7 +12,8 @@ MEMBERS ?= 3
 $(BIN)/karmadactl: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	@# setuptools reports every editable install of a mapped layout as InformationOnly; nothing is wrong.
+	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
 up: $(BIN)/karmadactl

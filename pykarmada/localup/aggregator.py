@@ -12,12 +12,14 @@ import asyncio
 import base64
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from pykarmada.kube.apply import apply_objects, load_manifests
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection
 from pykarmada.kube.discovery import RESTMapper
+from pykarmada.localup.install_context import InstallContext
 from pykarmada.localup.processes import ProcessSpec
 from pykarmada.localup.starter import http_ok
 
@@ -28,7 +30,7 @@ APISERVICE = "v1alpha1.cluster.karmada.io"
 FIELD_MANAGER = "pykarmada-local-up"
 
 
-def process_spec(ctx: Any) -> ProcessSpec:
+def process_spec(ctx: InstallContext) -> ProcessSpec:
     cp = ctx.control_plane
     serving = cp.pki.serving[NAME]
     argv = [
@@ -82,7 +84,7 @@ def _available(apiservice: dict[str, Any]) -> tuple[bool, str]:
     return False, "no Available condition yet"
 
 
-async def install(ctx: Any, client: KubeClient, mapper: RESTMapper, manifests_dir: Any) -> None:
+async def install(ctx: InstallContext, client: KubeClient, mapper: RESTMapper, manifests_dir: Path) -> None:
     cp = ctx.control_plane
     record = ctx.starter.start(process_spec(ctx))
     health = Connection(server=f"https://127.0.0.1:{cp.ports[NAME]}", ca_pem=cp.pki.ca.cert.read_bytes())

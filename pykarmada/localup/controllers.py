@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 from pykarmada.karmada import constants as c
-from pykarmada.karmadactl.commands.join import join_cluster
+from pykarmada.karmada.join import join_cluster
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.errors import ApiError
 from pykarmada.localup.components import ClusterPlan
 from pykarmada.localup.nodes import member_region_zone
+from pykarmada.localup.install_context import InstallContext
 from pykarmada.localup.processes import ProcessRecord, ProcessSpec
 
 NAME = "karmada-controller-manager"
 
 
-def process_spec(ctx: Any) -> ProcessSpec:
+def process_spec(ctx: InstallContext) -> ProcessSpec:
     cp = ctx.control_plane
     argv = [
         sys.executable,
@@ -48,7 +48,7 @@ async def cluster_ready(control_plane: KubeClient, name: str) -> bool:
     return any(x.get("type") == "Ready" and x.get("status") == "True" for x in (cluster.get("status") or {}).get("conditions") or [])
 
 
-async def join_members(ctx: Any, controller: ProcessRecord, members: list[ClusterPlan]) -> None:
+async def join_members(ctx: InstallContext, controller: ProcessRecord, members: list[ClusterPlan]) -> None:
     async with KubeClient(ctx.control_plane.connection("admin")) as client:
         for member in members:
             await join_member(client, member)

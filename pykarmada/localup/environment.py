@@ -27,6 +27,7 @@ from pykarmada.kube.errors import ApiError
 from pykarmada.localup import components, karmada, nodes, processes
 from pykarmada.localup.binaries import Binaries, ensure_binaries
 from pykarmada.localup.components import CONTROL_PLANE, ClusterPlan
+from pykarmada.localup.install_context import InstallContext
 from pykarmada.localup.pki import ClusterPki, EtcdPki, ensure_cluster_pki, ensure_etcd_pki
 from pykarmada.localup.processes import ProcessRecord
 from pykarmada.localup.starter import Starter, etcd_healthy, http_ok
@@ -204,7 +205,7 @@ class Environment:
         )
 
         self.log("starting controller managers, schedulers and kwok; installing Karmada in the control plane")
-        install_ctx = karmada.InstallContext(bins, layout, plans[0], starter, timeout, etcd_pki, ports["etcd/client"])
+        install_ctx = InstallContext(bins, layout, plans[0], starter, timeout, etcd_pki, ports["etcd/client"])
         waits: list[Awaitable[None]] = [karmada.install(install_ctx)]
         for plan in plans:
             ca = plan.pki.ca.cert.read_bytes()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -21,11 +20,9 @@ from pykarmada.kube.client import KubeClient
 from pykarmada.kube.discovery import RESTMapper, UnknownKind
 from pykarmada.kube.errors import ApiError
 from pykarmada.localup import aggregator, controllers, webhooks
-from pykarmada.localup.binaries import Binaries
 from pykarmada.localup.components import ClusterPlan
-from pykarmada.localup.pki import EtcdPki
-from pykarmada.localup.starter import ComponentFailed, Starter
-from pykarmada.localup.state import Layout
+from pykarmada.localup.install_context import InstallContext
+from pykarmada.localup.starter import ComponentFailed
 
 FIELD_MANAGER = "pykarmada-local-up"
 KARMADA_NAMESPACE = "karmada-system"
@@ -36,17 +33,6 @@ COMPONENTS = ("karmada-aggregated-apiserver", "karmada-webhook")
 def manifests_dir() -> Path:
     """``manifests/`` of the checkout this package runs from."""
     return Path(__file__).resolve().parents[2] / "manifests"
-
-
-@dataclass(frozen=True)
-class InstallContext:
-    bins: Binaries
-    layout: Layout
-    control_plane: ClusterPlan
-    starter: Starter
-    timeout: float
-    etcd_pki: EtcdPki
-    etcd_port: int
 
 
 async def install(ctx: InstallContext) -> None:

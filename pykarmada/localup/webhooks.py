@@ -12,18 +12,16 @@ import base64
 import copy
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from pykarmada.kube.apply import apply_objects, load_manifests
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection
 from pykarmada.kube.discovery import RESTMapper
+from pykarmada.localup.install_context import InstallContext
 from pykarmada.localup.processes import ProcessSpec
 from pykarmada.localup.starter import http_ok
-
-if TYPE_CHECKING:
-    from pykarmada.localup.karmada import InstallContext
 
 COMPONENT = "karmada-webhook"
 PROCESS_NAME = f"karmada/{COMPONENT}"

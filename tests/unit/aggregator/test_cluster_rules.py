@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from pykarmada.aggregator.cluster import MAX_INT64, ClusterStrategy, default_resource_models, validate_spec
+from pykarmada.karmada.cluster import MAX_INT64, ClusterStrategy, default_resource_models, validate_spec
 from pykarmada.aggregator.negotiation import negotiate
 from pykarmada.aggregator.patch import merge_patch
 from pykarmada.aggregator.requestinfo import request_info

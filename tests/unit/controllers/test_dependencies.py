@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pykarmada.controllers.dependencies_distributor import dependencies_json, recorded_dependencies
+from pykarmada.controllers.dependencies.dependencies_distributor import dependencies_json, recorded_dependencies
 from pykarmada.karmada import constants as C
 from pykarmada.karmada import dependencies as D
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pykarmada.controllers.binding_status import aggregated_items, fully_applied
-from pykarmada.controllers.cluster import desired_taints
-from pykarmada.controllers.cluster_summary import api_enablements, node_summary, resource_summary
-from pykarmada.controllers.unified_auth import impersonation_rules
+from pykarmada.controllers.status.binding_status import aggregated_items, fully_applied
+from pykarmada.controllers.cluster.cluster import desired_taints
+from pykarmada.controllers.status.cluster_summary import api_enablements, node_summary, resource_summary
+from pykarmada.controllers.cluster.unified_auth import impersonation_rules
 from pykarmada.karmada.interpreter import aggregate_status, interpret_health, reflect_status
 from pykarmada.karmada.retain import needs_update, retain
 
@@ -157,7 +157,7 @@ def test_cluster_summaries() -> None:
         {"spec": {"nodeName": "n1", "containers": [{"resources": {"requests": {"cpu": "2"}}}]}, "status": {"phase": "Succeeded"}},
     ]
     assert node_summary(nodes) == {"totalNum": 2, "readyNum": 1}
-    from pykarmada.aggregator.cluster import default_resource_models
+    from pykarmada.karmada.cluster import default_resource_models
 
     summary = resource_summary(nodes, pods, default_resource_models())
     assert summary["allocatable"] == {"cpu": "16", "memory": "64Gi", "pods": "220"}

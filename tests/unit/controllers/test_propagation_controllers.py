@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from pykarmada.controllers.apiutil import binding_path, metadata_patch, with_finalizer, without_finalizer, work_path
-from pykarmada.controllers.binding import BindingController, WorkIndex, binding_of_work
-from pykarmada.controllers.detector_policies import PolicyKey, PolicyReconciler, TemplateKey
-from pykarmada.controllers.namespace_sync import namespaces_selected_by, should_sync
+from pykarmada.controllers.common.apiutil import binding_path, metadata_patch, with_finalizer, without_finalizer, work_path
+from pykarmada.controllers.binding.binding import BindingController, WorkIndex, binding_of_work
+from pykarmada.controllers.detector.policies import PolicyKey, PolicyReconciler, TemplateKey
+from pykarmada.controllers.namespace.namespace_sync import namespaces_selected_by, should_sync
 from pykarmada.controllers.scheduler.controller import SchedulerController, build_status, result_patch
 from pykarmada.controllers.scheduler.core import schedule_binding
 from pykarmada.karmada import constants as C

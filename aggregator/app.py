@@ -16,7 +16,7 @@ from pykarmada.aggregator import keys, openapi
 from pykarmada.aggregator.appkeys import AUTHN, AUTHZ, CONTROL_PLANE, ETCD, PROXY, SERVER_SSL, STORE
 from pykarmada.aggregator.cache import ObjectCache
 from pykarmada.aggregator.auth import HEALTH_PATHS, Authenticator, Authorizer, forbidden_message
-from pykarmada.aggregator.cluster import ClusterStrategy
+from pykarmada.karmada.cluster import ClusterStrategy
 from pykarmada.aggregator.etcd import EtcdClient
 from pykarmada.aggregator.handlers.clusters import ClusterHandlers
 from pykarmada.aggregator.handlers.proxy import ProxyHandler

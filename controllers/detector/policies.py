@@ -11,19 +11,17 @@ import copy
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from pykarmada.controllers.apiutil import binding_path, metadata_patch, patch_if_exists, policy_path, without_finalizer
-from pykarmada.controllers.templates import typed
+from pykarmada.controllers.common.apiutil import binding_path, metadata_patch, patch_if_exists, policy_path, without_finalizer
+from pykarmada.controllers.common.templates import TemplateReader, typed
 from pykarmada.karmada import constants as C
 from pykarmada.karmada import propagation as P
 from pykarmada.karmada.names import binding_name
 from pykarmada.kube.controller import Result
 from pykarmada.kube.errors import ApiError
+from pykarmada.kube.client import KubeClient
 from pykarmada.kube.informer import Handler, Informer
-
-if TYPE_CHECKING:
-    from pykarmada.controllers.detector import Detector
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
@@ -57,8 +55,25 @@ class PolicyKey:
         return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
 
 
+class DetectorState(Protocol):
+    """What the policy side reads and drives of the detector (which satisfies it)."""
+
+    client: KubeClient
+    queue: Any
+    reader: TemplateReader
+    pps: Informer
+    cpps: Informer
+    rbs: Informer
+    crbs: Informer
+    waiting: set[TemplateKey]
+
+    def dependent_overrides_present(self, policy: Mapping[str, Any]) -> bool: ...
+
+    async def patch_template(self, template: Obj, wanted: Obj) -> Obj | None: ...
+
+
 class PolicyReconciler:
-    def __init__(self, detector: Detector) -> None:
+    def __init__(self, detector: DetectorState) -> None:
         self.d = detector
 
     # ---- handlers -----------------------------------------------------------------------------

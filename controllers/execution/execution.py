@@ -19,8 +19,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from pykarmada.controllers.member_informers import MemberInformers
-from pykarmada.controllers.members import CredentialsError, MemberClients
+from pykarmada.controllers.common.member_informers import MemberInformers
+from pykarmada.controllers.common.members import CredentialsError, MemberClients
 from pykarmada.karmada import constants as c
 from pykarmada.karmada.names import cluster_from_execution_namespace
 from pykarmada.karmada.retain import needs_update, retain

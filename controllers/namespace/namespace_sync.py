@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from pykarmada.controllers.templates import typed
-from pykarmada.controllers.work_writer import WorkBeingDeleted, WorkWriter
+from pykarmada.controllers.common.templates import typed
+from pykarmada.controllers.common.work_writer import WorkBeingDeleted, WorkWriter
 from pykarmada.karmada import constants as C
 from pykarmada.karmada.overrides import OverrideError
 from pykarmada.karmada.propagation import compile_namespace_patterns, is_reserved_namespace

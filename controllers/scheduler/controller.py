@@ -22,8 +22,8 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pykarmada.controllers.apiutil import binding_path
-from pykarmada.controllers.event_recorder import NORMAL, WARNING, EventRecorder
+from pykarmada.controllers.common.apiutil import binding_path
+from pykarmada.kube.events import NORMAL, WARNING, EventRecorder
 from pykarmada.controllers.scheduler.core import ScheduleOutcome, applied_placement_annotation, schedule_binding, success_event_message
 from pykarmada.controllers.scheduler.framework import FitError, UnschedulableError
 from pykarmada.controllers.scheduler.triggers import (

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from pykarmada.controllers.members import MemberClients
+from pykarmada.controllers.common.members import MemberClients
 from pykarmada.karmada.constants import MANAGED_BY_KARMADA_LABEL, MANAGED_BY_KARMADA_LABEL_VALUE
 from pykarmada.kube.discovery import RESTMapper
 from pykarmada.kube.informer import Informer

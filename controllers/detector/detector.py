@@ -17,10 +17,10 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from pykarmada.controllers.apiutil import binding_path, metadata_patch
-from pykarmada.controllers.detector_policies import PolicyKey, PolicyReconciler, TemplateKey
-from pykarmada.controllers.event_recorder import NORMAL, WARNING, EventRecorder
-from pykarmada.controllers.templates import TemplateKind, TemplateReader, discover_template_kinds, typed
+from pykarmada.controllers.common.apiutil import binding_path, metadata_patch
+from pykarmada.controllers.detector.policies import PolicyKey, PolicyReconciler, TemplateKey
+from pykarmada.kube.events import NORMAL, WARNING, EventRecorder
+from pykarmada.controllers.common.templates import TemplateKind, TemplateReader, discover_template_kinds, typed
 from pykarmada.karmada import constants as C
 from pykarmada.karmada import propagation as P
 from pykarmada.karmada.replicas import get_replicas

@@ -11,7 +11,7 @@ import uuid
 
 from pykarmada.controllers import registry
 from pykarmada.controllers.context import ControllerContext, Options
-from pykarmada.controllers.members import MemberClients
+from pykarmada.controllers.common.members import MemberClients
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import connection_from_kubeconfig
 from pykarmada.kube.leader import LeaderElector

@@ -14,8 +14,8 @@ from typing import Any
 
 import aiohttp
 
-from pykarmada.controllers.cluster_summary import api_enablements, node_summary, resource_summary
-from pykarmada.controllers.members import CredentialsError, MemberClients
+from pykarmada.controllers.status.cluster_summary import api_enablements, node_summary, resource_summary
+from pykarmada.controllers.common.members import CredentialsError, MemberClients
 from pykarmada.karmada import constants as c
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.conditions import set_condition

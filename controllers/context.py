@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pykarmada.controllers.member_informers import MemberInformers
-from pykarmada.controllers.members import MemberClients
+from pykarmada.controllers.common.member_informers import MemberInformers
+from pykarmada.controllers.common.members import MemberClients
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.informer import Informer
 

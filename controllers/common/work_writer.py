@@ -13,7 +13,7 @@ import logging
 import uuid
 from typing import Any
 
-from pykarmada.controllers.apiutil import work_path
+from pykarmada.controllers.common.apiutil import work_path
 from pykarmada.karmada import constants as C
 from pykarmada.karmada.mutation import mutate_work
 from pykarmada.karmada.works import merge_work, work_changed

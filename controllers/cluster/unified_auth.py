@@ -13,7 +13,7 @@ import json
 import logging
 from typing import Any
 
-from pykarmada.controllers.members import CredentialsError, MemberClients
+from pykarmada.controllers.common.members import CredentialsError, MemberClients
 from pykarmada.karmada import constants as c
 from pykarmada.kube.controller import Result
 from pykarmada.kube.informer import Informer

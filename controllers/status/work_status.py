@@ -6,9 +6,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from pykarmada.controllers.execution import ManifestRef, is_ready
-from pykarmada.controllers.member_informers import MemberInformers
-from pykarmada.controllers.members import CredentialsError
+from pykarmada.controllers.execution.execution import ManifestRef, is_ready
+from pykarmada.controllers.common.member_informers import MemberInformers
+from pykarmada.controllers.common.members import CredentialsError
 from pykarmada.karmada import constants as c
 from pykarmada.karmada.interpreter import interpret_health, reflect_status
 from pykarmada.karmada.names import cluster_from_execution_namespace

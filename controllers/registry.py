@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pykarmada.controllers.cluster import ClusterController
-from pykarmada.controllers.cluster_status import ClusterStatusController
-from pykarmada.controllers.binding_status import BindingStatusController
+from pykarmada.controllers.cluster.cluster import ClusterController
+from pykarmada.controllers.status.cluster_status import ClusterStatusController
+from pykarmada.controllers.status.binding_status import BindingStatusController
 from pykarmada.controllers.context import ControllerContext
-from pykarmada.controllers.execution import ExecutionController, ManifestRef
+from pykarmada.controllers.execution.execution import ExecutionController, ManifestRef
 from pykarmada.karmada.retain import needs_update
-from pykarmada.controllers.work_status import WorkStatusController, work_of
-from pykarmada.controllers.unified_auth import UnifiedAuthController
-from pykarmada.controllers.binding import BindingController
-from pykarmada.controllers.dependencies_distributor import DEPENDENT_PATHS, DependenciesDistributor
-from pykarmada.controllers.detector import Detector, DetectorController
-from pykarmada.controllers.namespace_sync import NAMESPACES_PATH, NamespaceSyncController
+from pykarmada.controllers.status.work_status import WorkStatusController, work_of
+from pykarmada.controllers.cluster.unified_auth import UnifiedAuthController
+from pykarmada.controllers.binding.binding import BindingController
+from pykarmada.controllers.dependencies.dependencies_distributor import DEPENDENT_PATHS, DependenciesDistributor
+from pykarmada.controllers.detector.detector import Detector, DetectorController
+from pykarmada.controllers.namespace.namespace_sync import NAMESPACES_PATH, NamespaceSyncController
 from pykarmada.controllers.scheduler.controller import SchedulerController
-from pykarmada.controllers.templates import TemplateReader
+from pykarmada.controllers.common.templates import TemplateReader
 from pykarmada.karmada import constants as c
 from pykarmada.karmada.constants import CLUSTERS_PATH
 from pykarmada.kube.client import KubeClient

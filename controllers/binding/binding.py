@@ -16,10 +16,10 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from pykarmada.controllers.apiutil import binding_path, patch_if_exists, without_finalizer
-from pykarmada.controllers.event_recorder import NORMAL, WARNING, EventRecorder
-from pykarmada.controllers.templates import TemplateReader
-from pykarmada.controllers.work_writer import WorkBeingDeleted, WorkWriter
+from pykarmada.controllers.common.apiutil import binding_path, patch_if_exists, without_finalizer
+from pykarmada.kube.events import NORMAL, WARNING, EventRecorder
+from pykarmada.controllers.common.templates import TemplateReader
+from pykarmada.controllers.common.work_writer import WorkBeingDeleted, WorkWriter
 from pykarmada.karmada import constants as C
 from pykarmada.karmada.names import cluster_from_execution_namespace
 from pykarmada.karmada.overrides import OverrideError

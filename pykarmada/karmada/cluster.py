@@ -7,11 +7,12 @@ import copy
 from typing import Any
 from urllib.parse import urlsplit
 
-from pykarmada.aggregator.storage import Obj
 from pykarmada.kube.conditions import now_rfc3339
 from pykarmada.kube.quantity import parse_quantity
 from pykarmada.kube.status import FieldError
 from pykarmada.kube.validation import dns1123_label, label_value, qualified_name
+
+Obj = dict[str, Any]
 
 MAX_CLUSTER_NAME = 48  # leaves room for the "karmada-es-" prefix of the execution namespace
 MAX_INT64 = "9223372036854775807"

@@ -19,9 +19,9 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pykarmada.controllers.apiutil import binding_path, patch_if_exists, with_finalizer, without_finalizer
-from pykarmada.controllers.event_recorder import NORMAL, WARNING, EventRecorder
-from pykarmada.controllers.templates import TemplateReader
+from pykarmada.controllers.common.apiutil import binding_path, patch_if_exists, with_finalizer, without_finalizer
+from pykarmada.kube.events import NORMAL, WARNING, EventRecorder
+from pykarmada.controllers.common.templates import TemplateReader
 from pykarmada.karmada import constants as C
 from pykarmada.karmada import dependencies as D
 from pykarmada.karmada.propagation import specification_changed

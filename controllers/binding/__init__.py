@@ -1,0 +1,1 @@
+"""Bindings turned into Works, one per target cluster, with overrides applied."""

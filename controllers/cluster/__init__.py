@@ -1,0 +1,1 @@
+"""Cluster lifecycle: execution namespace, finalizer, readiness taints (cluster) and the proxy's impersonation RBAC in members (unifiedAuth)."""

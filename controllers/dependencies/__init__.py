@@ -1,0 +1,1 @@
+"""Dependencies of propagated workloads (ConfigMaps, Secrets, ...) bound with them."""

@@ -1,0 +1,1 @@
+"""The resource detector: templates matched to policies, claimed and bound."""

@@ -1,0 +1,1 @@
+"""Works applied to member clusters, with drift corrected."""

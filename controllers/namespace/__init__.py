@@ -1,0 +1,1 @@
+"""Namespaces synchronised to every member cluster."""
