@@ -110,6 +110,11 @@ class KubeConfig:
             raise ConfigError(f"kubeconfig {', '.join(paths)} is empty")
         try:
             merger = KubeConfigMerger(os.pathsep.join(self.paths))
+        except yaml.MarkedYAMLError as e:
+            # Not str(e): it quotes the offending line, which may hold a token.
+            mark = e.problem_mark
+            where = f"{mark.name}, line {mark.line + 1}" if mark else ", ".join(self.paths)
+            raise ConfigError(f"kubeconfig {where} is not valid YAML: {e.problem}") from None
         except (ConfigException, yaml.YAMLError, AttributeError, TypeError) as e:
             raise ConfigError(f"cannot load kubeconfig {', '.join(self.paths)}: {e}") from None
         self._merged: ConfigNode = merger.config
@@ -216,8 +221,10 @@ def _proxy_url(value: Any, context: str) -> str | None:
     url = urlsplit(str(value))
     if url.scheme == "socks5":
         raise ConfigError(f"context {context!r}: proxy-url with scheme socks5 is not supported (use an http or https proxy)")
-    if url.scheme not in ("http", "https") or not url.hostname:
+    if url.scheme not in ("http", "https"):
         raise ConfigError(f"context {context!r}: proxy-url has unsupported scheme {url.scheme!r}, must be http or https")
+    if not url.hostname:
+        raise ConfigError(f"context {context!r}: proxy-url names no host")
     return str(value)
 
 

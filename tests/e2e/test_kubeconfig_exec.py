@@ -1,6 +1,7 @@
 """Kubeconfigs as users have them (issue 8, sections 4 and 5): a member joined through a kubeconfig
 whose user is an exec credential plugin, the credential refreshed after it expires and after a
-401, and karmadactl's control-plane flags placed before the verb, also as ``kubectl karmada``."""
+401, a proxy-url honoured, and karmadactl's control-plane flags placed before the verb, also as
+``kubectl karmada``."""
 
 from __future__ import annotations
 
@@ -171,6 +172,58 @@ def test_a_401_refreshes_the_credential_once(plugin: Plugin) -> None:
     before = plugin.runs()
     assert _whoami(plugin.folder / "config") == f"system:serviceaccount:{NAMESPACE}:{ACCOUNT}"
     assert plugin.runs() == before + 2  # the refused token, then a fresh one
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    finally:
+        writer.close()
+
+
+async def _connect_proxy(targets: list[str]) -> asyncio.Server:
+    """An HTTP CONNECT proxy on loopback that records where it was asked to go."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request = (await reader.readuntil(b"\r\n\r\n")).decode()
+        method, target, _ = request.split(" ", 2)
+        if method != "CONNECT":
+            writer.write(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+            writer.close()
+            return
+        targets.append(target)
+        host, port = target.rsplit(":", 1)
+        up_reader, up_writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        await writer.drain()
+        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer), return_exceptions=True)
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+
+def test_proxy_url_is_used(local_env: LocalEnv, member: str, tmp_path: Path) -> None:
+    """A member kubeconfig with ``proxy-url``: the client tunnels through the proxy (CONNECT)."""
+    members = yaml.safe_load(Path(local_env.members_kubeconfig).read_text())
+    targets: list[str] = []
+
+    async def run() -> str:
+        proxy = await _connect_proxy(targets)
+        port = proxy.sockets[0].getsockname()[1]
+        for cluster in members["clusters"]:
+            cluster["cluster"]["proxy-url"] = f"http://127.0.0.1:{port}"
+        config = tmp_path / "config"
+        config.write_text(yaml.safe_dump(members))
+        try:
+            async with KubeClient(connection_from_kubeconfig(config, member)) as client:
+                return (await client.get("/api/v1/namespaces/kube-system"))["metadata"]["name"]
+        finally:
+            proxy.close()
+
+    assert asyncio.run(run()) == "kube-system"
+    server = connection_from_kubeconfig(local_env.members_kubeconfig, member).server
+    assert targets == [server.removeprefix("https://")]
 
 
 def _venv_path() -> dict[str, str]:

@@ -89,8 +89,8 @@ def test_insecure_skip_tls_verify_tls_server_name_and_proxy(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(
     "proxy,message",
-    [("socks5://proxy:1080", "socks5 is not supported"), ("ftp://proxy", "unsupported scheme 'ftp'")],
-    ids=["socks5", "ftp"],
+    [("socks5://proxy:1080", "socks5 is not supported"), ("ftp://proxy", "unsupported scheme 'ftp'"), ("http://", "names no host")],
+    ids=["socks5", "ftp", "no-host"],
 )
 def test_unusable_proxy_urls(tmp_path: Path, proxy: str, message: str) -> None:
     path = write(tmp_path / "c", kubeconfig("x", current="x", cluster={"proxy-url": proxy}))
@@ -146,6 +146,14 @@ def test_unusable_kubeconfigs_are_explained(tmp_path: Path, config: dict, messag
     path = write(tmp_path / "c", config)
     with pytest.raises(ConfigError, match=message):
         connection_from_kubeconfig(path)
+
+
+def test_invalid_yaml_is_reported_without_its_content(tmp_path: Path) -> None:
+    path = tmp_path / "c"
+    path.write_text("users:\n- name: u\n  user: {token: s3cr3t\n")
+    with pytest.raises(ConfigError, match=r"c, line \d+ is not valid YAML") as e:
+        connection_from_kubeconfig(path)
+    assert "s3cr3t" not in str(e.value)
 
 
 def test_missing_explicit_kubeconfig(tmp_path: Path) -> None:
