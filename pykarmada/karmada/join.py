@@ -137,6 +137,8 @@ async def join_cluster(
     }
     if member.connection.insecure_skip_verify:
         spec["insecureSkipTLSVerification"] = True
+    if member.connection.proxy_url:
+        spec["proxyURL"] = member.connection.proxy_url
     for key, value in (("provider", provider), ("region", region)):
         if value:
             spec[key] = value

@@ -8,6 +8,8 @@ import sys
 import click
 
 from pykarmada.karmadactl.commands import describe, get, join, local_up
+from pykarmada.karmadactl.commands.kubeconfig import global_options
+from pykarmada.kube.errors import ConfigError
 
 
 def command_name() -> str:
@@ -15,7 +17,19 @@ def command_name() -> str:
     return "kubectl karmada" if os.path.basename(sys.argv[0]).startswith("kubectl-") else "karmadactl"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class KarmadaGroup(click.Group):
+    """Reports a kubeconfig that fails while a command runs (an exec plugin that breaks on a
+    refresh) as a clean error, like one that fails at load."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as e:
+            raise click.ClickException(str(e)) from None
+
+
+@click.group(cls=KarmadaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@global_options
 def cli() -> None:
     """karmadactl controls a Karmada control plane and its member clusters."""
 

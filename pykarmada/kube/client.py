@@ -3,18 +3,26 @@
 One :class:`KubeClient` per API server, shared by every caller on the event loop: aiohttp pools
 connections per session, so a session per request would defeat keep-alive. Every call has a
 timeout; failures come back as :class:`~pykarmada.kube.errors.ApiError`.
+
+A credential that changes (exec plugin, tokenFile) is asked for per request; a rotated client
+certificate gives a new TLS context, and aiohttp keys its pooled connections by context, so new
+requests open new connections while old ones drain. A 401 drops the credential that got it and
+the request is sent once more with a fresh one (client-go drops it too, but returns the 401).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import ssl
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 
-from pykarmada.kube.config import Connection
+from pykarmada.kube.config import Connection, load_client_cert
+from pykarmada.kube.credentials import Credential
 from pykarmada.kube.errors import ApiError
 
 PATCH_CONTENT_TYPES = {
@@ -59,11 +67,13 @@ class KubeClient:
         self.max_connections = max_connections
         self._user_agent = user_agent
         self._session: aiohttp.ClientSession | None = None
+        self._ssl = connection.ssl_context()
+        self._cert_ssl: tuple[Credential, ssl.SSLContext] | None = None
 
     @property
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(ssl=self.connection.ssl_context(), limit=self.max_connections)
+            connector = aiohttp.TCPConnector(ssl=self._ssl, limit=self.max_connections)
             headers = {"User-Agent": self._user_agent, "Accept": "application/json"}
             headers.update(self.connection.auth_headers())
             self._session = aiohttp.ClientSession(
@@ -85,6 +95,55 @@ class KubeClient:
     def url(self, path: str) -> str:
         return self.connection.server + path
 
+    def _ssl_for(self, cred: Credential | None) -> ssl.SSLContext:
+        """Our TLS context, or one that presents the plugin's client certificate."""
+        if cred is None or not cred.client_cert_pem or not cred.client_key_pem:
+            return self._ssl
+        if self._cert_ssl is None or self._cert_ssl[0] is not cred:
+            ctx = self.connection.ssl_context()
+            load_client_cert(ctx, cred.client_cert_pem, cred.client_key_pem)
+            self._cert_ssl = (cred, ctx)
+        return self._cert_ssl[1]
+
+    @asynccontextmanager
+    async def open(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: aiohttp.ClientTimeout,
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """One exchange with our credentials; the response is released on exit."""
+        source = self.connection.credentials
+        for attempt in (1, 2):
+            cred = await source.get() if source is not None else None
+            request_headers = dict(headers or {})
+            if cred is not None and cred.token:
+                request_headers["Authorization"] = f"Bearer {cred.token}"
+            resp = await self.session.request(
+                method,
+                self.url(path),
+                params=_clean(params),
+                data=data,
+                headers=request_headers,
+                timeout=timeout,
+                ssl=self._ssl_for(cred),
+                proxy=self.connection.proxy_url,
+                server_hostname=self.connection.tls_server_name,
+            )
+            if resp.status == 401 and source is not None and cred is not None and attempt == 1:
+                resp.release()
+                source.invalidate(cred)
+                continue
+            try:
+                yield resp
+            finally:
+                resp.release()
+            return
+
     async def request(
         self,
         method: str,
@@ -103,9 +162,7 @@ class KubeClient:
             data = body if isinstance(body, (bytes, str)) else json.dumps(body)
             headers["Content-Type"] = content_type
         client_timeout = aiohttp.ClientTimeout(total=timeout or self.timeout)
-        async with self.session.request(
-            method, self.url(path), params=_clean(params), data=data, headers=headers, timeout=client_timeout
-        ) as resp:
+        async with self.open(method, path, params=params, data=data, headers=headers, timeout=client_timeout) as resp:
             payload = await _decode(resp)
             if resp.status >= 400:
                 raise ApiError.from_response(resp.status, payload, method=method, path=path)

@@ -1,9 +1,10 @@
-"""Kubeconfig loading: turns a kubeconfig context into what a client needs to dial a server.
+"""Kubeconfig loading with kubectl's rules, through the ``kubernetes`` package's machinery.
 
-Supports what our own and ordinary kubeconfigs contain: a server URL, certificate authority
-(file or data), client certificate and key (file or data), bearer token (inline or file),
-``insecure-skip-tls-verify`` and ``tls-server-name``. Exec and auth-provider plugins are not
-supported and are reported as such.
+``KUBECONFIG`` lists of several files are merged as kubectl merges them, a context resolves into a
+:class:`Connection`: server, CA, client certificate and key, bearer token (inline, or a
+``tokenFile`` read again as client-go reads it), basic auth, an exec credential plugin
+(:mod:`pykarmada.kube.exec_plugin`), ``insecure-skip-tls-verify``, ``tls-server-name`` and
+``proxy-url`` (http and https proxies). Writing kubeconfigs (:func:`build_kubeconfig`) is ours.
 """
 
 from __future__ import annotations
@@ -15,10 +16,17 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
+from kubernetes.config.config_exception import ConfigException
+from kubernetes.config.kube_config import ConfigNode, FileOrData, KubeConfigMerger
 
+from pykarmada.kube.credentials import CredentialCache, TokenFile
 from pykarmada.kube.errors import ConfigError
+from pykarmada.kube.exec_plugin import ExecPlugin, cluster_info
+
+DEFAULT_KUBECONFIG = "~/.kube/config"
 
 
 @dataclass(frozen=True)
@@ -28,11 +36,14 @@ class Connection:
     server: str
     ca_pem: bytes | None = None
     client_cert_pem: bytes | None = None
-    client_key_pem: bytes | None = None
-    token: str | None = None
+    client_key_pem: bytes | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
     insecure_skip_verify: bool = False
     tls_server_name: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+    proxy_url: str | None = field(default=None, repr=False)
+    # A token or client certificate that changes while we run (exec plugin, tokenFile).
+    credentials: CredentialCache | None = field(default=None, compare=False, repr=False)
 
     def ssl_context(self) -> ssl.SSLContext:
         """A client TLS context: our CA as the only trust root when given, else system roots."""
@@ -65,56 +76,166 @@ def load_client_cert(ctx: ssl.SSLContext, cert_pem: bytes, key_pem: bytes) -> No
         os.unlink(path)
 
 
-def _data_or_file(entry: dict[str, Any], key: str, base: Path) -> bytes | None:
-    if entry.get(f"{key}-data"):
-        return base64.b64decode(entry[f"{key}-data"])
-    if entry.get(key):
-        path = Path(os.path.expanduser(entry[key]))
-        return (path if path.is_absolute() else base / path).read_bytes()
-    return None
+def kubeconfig_paths(explicit: str | os.PathLike[str] | None = None) -> list[str]:
+    """The files to read, by kubectl's precedence: an explicit file, which must exist; else every
+    file of ``$KUBECONFIG`` that exists (missing ones are skipped); else ``~/.kube/config``."""
+    if explicit:
+        path = os.path.expanduser(str(explicit))
+        if not os.path.isfile(path):
+            raise ConfigError(f"cannot read kubeconfig {path}: no such file")
+        return [path]
+    env = os.environ.get("KUBECONFIG", "")
+    candidates = [p for p in env.split(os.pathsep) if p] if env else [DEFAULT_KUBECONFIG]
+    paths: list[str] = []
+    for candidate in candidates:
+        path = os.path.expanduser(candidate)
+        if path not in paths and os.path.isfile(path):
+            paths.append(path)
+    if not paths:
+        where = f"$KUBECONFIG ({env})" if env else DEFAULT_KUBECONFIG
+        raise ConfigError(f"no kubeconfig found in {where}; pass --kubeconfig")
+    return paths
 
 
-def _named(items: list[dict[str, Any]] | None, name: str, what: str) -> dict[str, Any]:
-    for item in items or []:
-        if item.get("name") == name:
-            return item.get(what) or {}
-    raise ConfigError(f"kubeconfig has no {what} named {name!r}")
+class KubeConfig:
+    """One or more kubeconfig files merged by the ``kubernetes`` package's ``KubeConfigMerger``:
+    the first file to define a cluster, user or context name wins, and every entry remembers the
+    file it came from, against whose folder its relative paths resolve. The one rule the merger
+    gets wrong, which ``current-context`` wins, we apply as kubectl does: the first file's that
+    sets one."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = [p for p in paths if _has_content(p)]
+        if not self.paths:
+            raise ConfigError(f"kubeconfig {', '.join(paths)} is empty")
+        try:
+            merger = KubeConfigMerger(os.pathsep.join(self.paths))
+        except yaml.MarkedYAMLError as e:
+            # Not str(e): it quotes the offending line, which may hold a token.
+            mark = e.problem_mark
+            where = f"{mark.name}, line {mark.line + 1}" if mark else ", ".join(self.paths)
+            raise ConfigError(f"kubeconfig {where} is not valid YAML: {e.problem}") from None
+        except (ConfigException, yaml.YAMLError, AttributeError, TypeError) as e:
+            raise ConfigError(f"cannot load kubeconfig {', '.join(self.paths)}: {e}") from None
+        self._merged: ConfigNode = merger.config
+        self.current_context: str = next(
+            (cfg["current-context"] for cfg in merger.config_files.values() if cfg.get("current-context")), ""
+        )
+
+    def _entry(self, kind: str, name: str) -> tuple[dict[str, Any], str]:
+        """The ``kind`` (cluster, user, context) called ``name``, and the folder of its file."""
+        try:
+            node = self._merged[kind + "s"].get_with_name(name, safe=True)
+        except ConfigException as e:
+            raise ConfigError(f"kubeconfig: {e}") from None
+        if node is None:
+            raise ConfigError(f"kubeconfig has no {kind} named {name!r}")
+        value = node.value.get(kind) or {}
+        if not isinstance(value, dict):
+            raise ConfigError(f"kubeconfig: {kind} {name!r} is not a mapping")
+        return value, os.path.dirname(os.path.abspath(node.path or self.paths[0]))
+
+    def context(self, name: str | None = None) -> tuple[str, dict[str, Any]]:
+        name = name or self.current_context
+        if not name:
+            raise ConfigError("kubeconfig has no current-context and no context was given")
+        return name, self._entry("context", name)[0]
+
+    def namespace(self, context: str | None = None) -> str:
+        """The namespace of the context, ``default`` when it names none."""
+        return self.context(context)[1].get("namespace") or "default"
+
+    def connection(self, context: str | None = None) -> Connection:
+        name, ctx = self.context(context)
+        if not ctx.get("cluster"):
+            raise ConfigError(f"context {name!r} names no cluster")
+        cluster, cluster_base = self._entry("cluster", ctx["cluster"])
+        server = cluster.get("server")
+        if not server:
+            raise ConfigError(f"context {name!r}: cluster {ctx['cluster']!r} has no server")
+        ca_pem = _file_or_data(cluster, "certificate-authority", cluster_base)
+        user_name = ctx.get("user") or ""
+        user, user_base = self._entry("user", user_name) if user_name else ({}, cluster_base)
+        token, credentials, headers = _authentication(user_name, user, user_base, cluster_info(cluster, ca_pem))
+        return Connection(
+            server=server.rstrip("/"),
+            ca_pem=ca_pem,
+            client_cert_pem=_file_or_data(user, "client-certificate", user_base),
+            client_key_pem=_file_or_data(user, "client-key", user_base),
+            token=token,
+            insecure_skip_verify=bool(cluster.get("insecure-skip-tls-verify")),
+            tls_server_name=cluster.get("tls-server-name") or None,
+            proxy_url=_proxy_url(cluster.get("proxy-url"), name),
+            headers=headers,
+            credentials=credentials,
+        )
 
 
-def connection_from_kubeconfig(path: str | Path, context: str | None = None) -> Connection:
-    """Read ``path`` and build the :class:`Connection` for ``context`` (default: current-context)."""
-    path = Path(os.path.expanduser(str(path)))
+def _has_content(path: str) -> bool:
+    """kubectl reads an empty file (``/dev/null`` in a KUBECONFIG list) as an empty config."""
     try:
-        config = yaml.safe_load(path.read_text()) or {}
+        return bool(Path(path).read_text().strip())
     except OSError as e:
-        raise ConfigError(f"cannot read kubeconfig {path}: {e.strerror}") from e
-    return connection_from_dict(config, context, base=path.parent)
+        raise ConfigError(f"cannot read kubeconfig {path}: {e.strerror}") from None
 
 
-def connection_from_dict(config: dict[str, Any], context: str | None = None, *, base: Path = Path(".")) -> Connection:
-    context = context or config.get("current-context")
-    if not context:
-        raise ConfigError("kubeconfig has no current-context and no context was given")
-    ctx = _named(config.get("contexts"), context, "context")
-    cluster = _named(config.get("clusters"), ctx.get("cluster", ""), "cluster")
-    user = _named(config.get("users"), ctx["user"], "user") if ctx.get("user") else {}
-    if "exec" in user or "auth-provider" in user:
-        raise ConfigError(f"context {context!r}: exec and auth-provider credentials are not supported")
-    server = cluster.get("server")
-    if not server:
-        raise ConfigError(f"context {context!r}: cluster has no server")
-    token = user.get("token")
-    if not token and user.get("tokenFile"):
-        token = Path(user["tokenFile"]).read_text().strip()
-    return Connection(
-        server=server.rstrip("/"),
-        ca_pem=_data_or_file(cluster, "certificate-authority", base),
-        client_cert_pem=_data_or_file(user, "client-certificate", base),
-        client_key_pem=_data_or_file(user, "client-key", base),
-        token=token,
-        insecure_skip_verify=bool(cluster.get("insecure-skip-tls-verify")),
-        tls_server_name=cluster.get("tls-server-name"),
-    )
+def _file_or_data(entry: dict[str, Any], key: str, base: str) -> bytes | None:
+    """``key-data`` (base64) wins over the file ``key``, which is relative to the entry's file."""
+    try:
+        data = FileOrData(entry, key, file_base_path=base).as_data()
+    except OSError as e:
+        raise ConfigError(f"cannot read {key} {e.filename}: {e.strerror}") from None
+    return base64.b64decode(data) if data else None
+
+
+def _authentication(
+    user_name: str, user: dict[str, Any], base: str, cluster: dict[str, Any]
+) -> tuple[str | None, CredentialCache | None, dict[str, str]]:
+    """The user's static token, refreshable credential and extra headers, by kubectl's rules: a
+    token or tokenFile wins over an exec plugin; basic auth does not mix with a token."""
+    if user.get("auth-provider"):
+        name = (user["auth-provider"] or {}).get("name", "")
+        raise ConfigError(f"user {user_name!r}: auth-provider {name!r} is not supported; use an exec credential plugin")
+    token = user.get("token") or None
+    basic = user.get("username") or user.get("password")
+    if basic and (token or user.get("tokenFile")):
+        raise ConfigError(f"user {user_name!r}: more than one authentication method (token and basic auth)")
+    if user.get("tokenFile"):
+        path = os.path.normpath(os.path.join(base, user["tokenFile"]))
+        return None, TokenFile(path).cache(fallback=token), {}
+    if token:
+        return token, None, {}
+    if user.get("exec"):
+        stanza = ConfigNode(f"users[{user_name}].exec", user["exec"])
+        return None, ExecPlugin(stanza, user=user_name, base=base, cluster=cluster).cache(), {}
+    if basic:
+        pair = f"{user.get('username', '')}:{user.get('password', '')}".encode()
+        return None, None, {"Authorization": "Basic " + base64.b64encode(pair).decode()}
+    return None, None, {}
+
+
+def _proxy_url(value: Any, context: str) -> str | None:
+    """kubectl takes http, https and socks5 proxies; aiohttp speaks only the first two."""
+    if not value:
+        return None
+    url = urlsplit(str(value))
+    if url.scheme == "socks5":
+        raise ConfigError(f"context {context!r}: proxy-url with scheme socks5 is not supported (use an http or https proxy)")
+    if url.scheme not in ("http", "https"):
+        raise ConfigError(f"context {context!r}: proxy-url has unsupported scheme {url.scheme!r}, must be http or https")
+    if not url.hostname:
+        raise ConfigError(f"context {context!r}: proxy-url names no host")
+    return str(value)
+
+
+def load_kubeconfig(path: str | os.PathLike[str] | None = None) -> KubeConfig:
+    """``path``, or kubectl's default files (see :func:`kubeconfig_paths`), merged."""
+    return KubeConfig(kubeconfig_paths(path))
+
+
+def connection_from_kubeconfig(path: str | os.PathLike[str] | None = None, context: str | None = None) -> Connection:
+    """The :class:`Connection` for ``context`` (default: current-context) of ``path``."""
+    return load_kubeconfig(path).connection(context)
 
 
 def build_kubeconfig(
@@ -135,6 +256,8 @@ def build_kubeconfig(
             cluster["insecure-skip-tls-verify"] = True
         if conn.tls_server_name:
             cluster["tls-server-name"] = conn.tls_server_name
+        if conn.proxy_url:
+            cluster["proxy-url"] = conn.proxy_url
         user: dict[str, Any] = {}
         if conn.client_cert_pem and conn.client_key_pem:
             user["client-certificate-data"] = b64(conn.client_cert_pem)

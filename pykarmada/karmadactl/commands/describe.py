@@ -65,8 +65,7 @@ def render(template: dict[str, Any], binding: dict[str, Any] | None, works: dict
 @click.command("describe")
 @click.argument("resource")
 @click.argument("name")
-@click.option("-n", "--namespace", default="default", show_default=True)
-@control_plane_options
+@control_plane_options(namespace=True)
 def describe(resource: str, name: str, namespace: str, kubeconfig: str, karmada_context: str) -> None:
     """Show how a resource template in the control plane is propagated, and why not when it is not."""
     conn = load(kubeconfig, karmada_context, "control plane")

@@ -63,13 +63,12 @@ def render(tables: list[tuple[str, dict[str, Any], bool]], *, wide: bool, no_hea
 @click.argument("names", nargs=-1)
 @click.option("-s", "--operation-scope", type=click.Choice(["karmada", "members", "all"]), default="karmada", show_default=True)
 @click.option("-C", "--clusters", "clusters", default="", help="Comma-separated member clusters (members/all scopes; default all).")
-@click.option("-n", "--namespace", default="default", show_default=True)
 @click.option("-A", "--all-namespaces", is_flag=True)
 @click.option("-l", "--labels", "selector", default="", help="Label selector.")
 @click.option("-o", "--output", type=click.Choice(["", "wide", "json"]), default="")
 @click.option("--no-headers", is_flag=True)
 @click.option("--ignore-not-found", is_flag=True)
-@control_plane_options
+@control_plane_options(namespace=True)
 def get(resource: str, names: tuple[str, ...], operation_scope: str, clusters: str, namespace: str, all_namespaces: bool, selector: str, output: str, no_headers: bool, ignore_not_found: bool, kubeconfig: str, karmada_context: str) -> None:
     """Display one or many resources in the control plane and member clusters."""
     conn = load(kubeconfig, karmada_context, "control plane")

@@ -15,7 +15,7 @@ import click
 from pykarmada.karmada import constants as c
 from pykarmada.karmada.cluster import validate_name
 from pykarmada.karmada.join import JoinError, join_cluster, unjoin_cluster
-from pykarmada.karmadactl.commands.kubeconfig import control_plane_options, default_kubeconfig, load
+from pykarmada.karmadactl.commands.kubeconfig import control_plane_options, load
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.errors import ApiError
 
@@ -35,14 +35,14 @@ def _check_name(name: str) -> None:
 @click.option("--cluster-region", default="", help="Region of the member.")
 @click.option("--cluster-zones", default="", help="Comma-separated failure zones of the member.")
 @click.option("--dry-run", is_flag=True, help="Only check; change nothing.")
-@control_plane_options
+@control_plane_options()
 def join(cluster_name: str, cluster_kubeconfig: str, cluster_context: str, cluster_namespace: str, cluster_provider: str, cluster_region: str, cluster_zones: str, dry_run: bool, kubeconfig: str, karmada_context: str) -> None:
     """Register a member cluster in Push mode."""
     _check_name(cluster_name)
     if cluster_namespace == c.KARMADA_SYSTEM_NAMESPACE:
         click.echo("warning: karmada-system is not recommended as the cluster namespace", err=True)
     cp_conn = load(kubeconfig, karmada_context, "control plane")
-    member_conn = load(cluster_kubeconfig or default_kubeconfig(), cluster_context, "member cluster")
+    member_conn = load(cluster_kubeconfig, cluster_context, "member cluster")
     zones = [z.strip() for z in cluster_zones.split(",") if z.strip()]
 
     async def run() -> None:
@@ -61,7 +61,7 @@ def join(cluster_name: str, cluster_kubeconfig: str, cluster_context: str, clust
 @click.option("--force", is_flag=True, help="Remove finalizers after --wait and ignore member clean-up failures.")
 @click.option("--wait", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True, help="Seconds to wait for the Cluster to go.")
 @click.option("--dry-run", is_flag=True)
-@control_plane_options
+@control_plane_options()
 def unjoin(cluster_name: str, cluster_kubeconfig: str, cluster_context: str, cluster_namespace: str, force: bool, wait: float, dry_run: bool, kubeconfig: str, karmada_context: str) -> None:
     """Remove a Push-mode member cluster."""
     cp_conn = load(kubeconfig, karmada_context, "control plane")
