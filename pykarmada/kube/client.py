@@ -2,20 +2,23 @@
 
 One :class:`KubeClient` per API server, shared by every caller on the event loop: aiohttp pools
 connections per session, so a session per request would defeat keep-alive. Every call has a
-timeout; failures come back as :class:`~pykarmada.kube.errors.ApiError`.
+timeout; failures come back as :class:`~pykarmada.kube.errors.ApiError`. Every request is
+counted as client-go counts it (``rest_client_requests_total``, ``rest_client_request_duration_seconds``).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 
 from pykarmada.kube.config import Connection
 from pykarmada.kube.errors import ApiError
+from pykarmada.kube.metrics import REST_ERROR_CODE, observe_rest_request
 
 PATCH_CONTENT_TYPES = {
     "json": "application/json-patch+json",
@@ -59,6 +62,7 @@ class KubeClient:
         self.max_connections = max_connections
         self._user_agent = user_agent
         self._session: aiohttp.ClientSession | None = None
+        self.host = urlsplit(connection.server).netloc  # the ``host`` label of the client metrics
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -85,6 +89,17 @@ class KubeClient:
     def url(self, path: str) -> str:
         return self.connection.server + path
 
+    async def open(self, method: str, path: str, **kwargs: Any) -> aiohttp.ClientResponse:
+        """Send a request and return the response with its body unread (release it with
+        ``async with``); counted, as client-go counts requests, once the headers arrived."""
+        started, code = time.perf_counter(), REST_ERROR_CODE
+        try:
+            resp = await self.session.request(method, self.url(path), **kwargs)
+            code = resp.status
+            return resp
+        finally:
+            observe_rest_request(method, self.host, code, time.perf_counter() - started)
+
     async def request(
         self,
         method: str,
@@ -103,9 +118,7 @@ class KubeClient:
             data = body if isinstance(body, (bytes, str)) else json.dumps(body)
             headers["Content-Type"] = content_type
         client_timeout = aiohttp.ClientTimeout(total=timeout or self.timeout)
-        async with self.session.request(
-            method, self.url(path), params=_clean(params), data=data, headers=headers, timeout=client_timeout
-        ) as resp:
+        async with await self.open(method, path, params=_clean(params), data=data, headers=headers, timeout=client_timeout) as resp:
             payload = await _decode(resp)
             if resp.status >= 400:
                 raise ApiError.from_response(resp.status, payload, method=method, path=path)

@@ -48,7 +48,7 @@ async def watch_events(
     if resource_version:
         query["resourceVersion"] = resource_version
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=client.timeout, sock_read=timeout_seconds + 30)
-    async with client.session.get(client.url(path), params=_clean(query), timeout=timeout) as resp:
+    async with await client.open("GET", path, params=_clean(query), timeout=timeout) as resp:
         if resp.status >= 400:
             body: Any = await resp.read()
             try:
