@@ -11,9 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from prometheus_client import Counter, Gauge, Histogram
-
-from pykarmada.kube.metrics import RESULT_ERROR, RESULT_SUCCESS, exponential_buckets
+from pykarmada.kube.metrics import RESULT_ERROR, RESULT_SUCCESS, Family, counter, exponential_buckets, gauge, histogram
 from pykarmada.kube.quantity import parse_quantity
 
 MEMBER_CLUSTER = "member_cluster"  # upstream's label for a member cluster
@@ -22,16 +20,16 @@ SCHEDULER_BUCKETS = exponential_buckets(0.001, 2, 15)
 
 # ---- clusters (cluster status controller) -------------------------------------------------------
 
-CLUSTER_READY = Gauge("cluster_ready_state", "1 while the member cluster is Ready, else 0.", [MEMBER_CLUSTER])
-CLUSTER_NODES = Gauge("cluster_node_number", "Nodes of the member cluster.", [MEMBER_CLUSTER])
-CLUSTER_READY_NODES = Gauge("cluster_ready_node_number", "Ready nodes of the member cluster.", [MEMBER_CLUSTER])
-CLUSTER_MEMORY_ALLOCATABLE = Gauge("cluster_memory_allocatable_bytes", "Allocatable memory of the member cluster, in bytes.", [MEMBER_CLUSTER])
-CLUSTER_CPU_ALLOCATABLE = Gauge("cluster_cpu_allocatable_number", "Allocatable CPUs of the member cluster.", [MEMBER_CLUSTER])
-CLUSTER_POD_ALLOCATABLE = Gauge("cluster_pod_allocatable_number", "Pods the member cluster can still be given by capacity.", [MEMBER_CLUSTER])
-CLUSTER_MEMORY_ALLOCATED = Gauge("cluster_memory_allocated_bytes", "Memory requested by the pods of the member cluster, in bytes.", [MEMBER_CLUSTER])
-CLUSTER_CPU_ALLOCATED = Gauge("cluster_cpu_allocated_number", "CPUs requested by the pods of the member cluster.", [MEMBER_CLUSTER])
-CLUSTER_POD_ALLOCATED = Gauge("cluster_pod_allocated_number", "Pods placed on the member cluster.", [MEMBER_CLUSTER])
-CLUSTER_SYNC_STATUS_DURATION = Histogram(
+CLUSTER_READY = gauge("cluster_ready_state", "1 while the member cluster is Ready, else 0.", [MEMBER_CLUSTER])
+CLUSTER_NODES = gauge("cluster_node_number", "Nodes of the member cluster.", [MEMBER_CLUSTER])
+CLUSTER_READY_NODES = gauge("cluster_ready_node_number", "Ready nodes of the member cluster.", [MEMBER_CLUSTER])
+CLUSTER_MEMORY_ALLOCATABLE = gauge("cluster_memory_allocatable_bytes", "Allocatable memory of the member cluster, in bytes.", [MEMBER_CLUSTER])
+CLUSTER_CPU_ALLOCATABLE = gauge("cluster_cpu_allocatable_number", "Allocatable CPUs of the member cluster.", [MEMBER_CLUSTER])
+CLUSTER_POD_ALLOCATABLE = gauge("cluster_pod_allocatable_number", "Pods the member cluster can still be given by capacity.", [MEMBER_CLUSTER])
+CLUSTER_MEMORY_ALLOCATED = gauge("cluster_memory_allocated_bytes", "Memory requested by the pods of the member cluster, in bytes.", [MEMBER_CLUSTER])
+CLUSTER_CPU_ALLOCATED = gauge("cluster_cpu_allocated_number", "CPUs requested by the pods of the member cluster.", [MEMBER_CLUSTER])
+CLUSTER_POD_ALLOCATED = gauge("cluster_pod_allocated_number", "Pods placed on the member cluster.", [MEMBER_CLUSTER])
+CLUSTER_SYNC_STATUS_DURATION = histogram(
     "cluster_sync_status_duration_seconds", "Seconds one collection of the member cluster's status took.", [MEMBER_CLUSTER]
 )
 _RESOURCE_GAUGES = (
@@ -72,27 +70,24 @@ def observe_cluster_sync(name: str, seconds: float) -> None:
 def forget_cluster(name: str) -> None:
     """A cluster that is gone leaves no series behind."""
     for family in _CLUSTER_FAMILIES:
-        try:
-            family.remove(name)
-        except KeyError:
-            pass
+        family.remove(name)
 
 
 # ---- scheduler ----------------------------------------------------------------------------------
 
-SCHEDULE_ATTEMPTS = Counter(
+SCHEDULE_ATTEMPTS = counter(
     "karmada_scheduler_schedule_attempts_total", "Scheduling attempts of ResourceBindings and ClusterResourceBindings, by result and schedule type.",
     ["result", "schedule_type"],
 )  # fmt: skip
-E2E_SCHEDULING_DURATION = Histogram(
+E2E_SCHEDULING_DURATION = histogram(
     "karmada_scheduler_e2e_scheduling_duration_seconds", "Seconds from the start of a scheduling attempt to its result being written.",
-    ["result", "schedule_type"], buckets=SCHEDULER_BUCKETS,
+    ["result", "schedule_type"], SCHEDULER_BUCKETS,
 )  # fmt: skip
-SCHEDULING_ALGORITHM_DURATION = Histogram(
+SCHEDULING_ALGORITHM_DURATION = histogram(
     "karmada_scheduler_scheduling_algorithm_duration_seconds", "Seconds spent in one step of the scheduling algorithm.",
-    ["schedule_step"], buckets=SCHEDULER_BUCKETS,
+    ["schedule_step"], SCHEDULER_BUCKETS,
 )  # fmt: skip
-QUEUE_INCOMING_BINDINGS = Counter(
+QUEUE_INCOMING_BINDINGS = counter(
     "karmada_scheduler_queue_incoming_bindings_total", "Bindings put into the scheduling queue, by the event that put them there.", ["event"]
 )
 
@@ -109,14 +104,21 @@ def observe_schedule(schedule_type: str, seconds: float, *, failed: bool) -> Non
     E2E_SCHEDULING_DURATION.labels(result, schedule_type).observe(seconds)
 
 
-@contextmanager
-def schedule_step(step: str) -> Iterator[None]:
-    """Time one step of the algorithm, whether it succeeds or raises."""
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        SCHEDULING_ALGORITHM_DURATION.labels(step).observe(time.perf_counter() - started)
+class schedule_step:  # noqa: N801 - used as a function: ``with schedule_step(STEP_FILTER):``
+    """Time one step of the algorithm, whether it succeeds or raises (a class: cheaper than a
+    generator-based context manager on this path)."""
+
+    __slots__ = ("series", "started")
+
+    def __init__(self, step: str) -> None:
+        self.series = SCHEDULING_ALGORITHM_DURATION.labels(step)
+        self.started = 0.0
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.series.observe(time.perf_counter() - self.started)
 
 
 def count_incoming_binding(event: str) -> None:
@@ -125,43 +127,43 @@ def count_incoming_binding(event: str) -> None:
 
 # ---- propagation: detector, binding, execution ------------------------------------------------
 
-RESOURCE_MATCH_POLICY_DURATION = Histogram(
+RESOURCE_MATCH_POLICY_DURATION = histogram(
     "resource_match_policy_duration_seconds", "Seconds to find the PropagationPolicy or ClusterPropagationPolicy matching a resource template.",
     buckets=DURATION_BUCKETS,
 )  # fmt: skip
-RESOURCE_APPLY_POLICY_DURATION = Histogram(
+RESOURCE_APPLY_POLICY_DURATION = histogram(
     "resource_apply_policy_duration_seconds", "Seconds to apply a policy to a resource template, by result (success or error).",
-    ["result"], buckets=DURATION_BUCKETS,
+    ["result"], DURATION_BUCKETS,
 )  # fmt: skip
-POLICY_APPLY_ATTEMPTS = Counter("policy_apply_attempts_total", "Attempts to apply a policy to a resource template, by result (success or error).", ["result"])
-BINDING_SYNC_WORK_DURATION = Histogram(
+POLICY_APPLY_ATTEMPTS = counter("policy_apply_attempts_total", "Attempts to apply a policy to a resource template, by result (success or error).", ["result"])
+BINDING_SYNC_WORK_DURATION = histogram(
     "binding_sync_work_duration_seconds", "Seconds to sync the Works of a ResourceBinding or ClusterResourceBinding, by result (success or error).",
-    ["result"], buckets=DURATION_BUCKETS,
+    ["result"], DURATION_BUCKETS,
 )  # fmt: skip
-WORK_SYNC_WORKLOAD_DURATION = Histogram(
+WORK_SYNC_WORKLOAD_DURATION = histogram(
     "work_sync_workload_duration_seconds", "Seconds to apply the workload of a Work to its member cluster, by result (success or error).",
-    ["result"], buckets=DURATION_BUCKETS,
+    ["result"], DURATION_BUCKETS,
 )  # fmt: skip
 
 
 def observe_match_policy(seconds: float) -> None:
-    RESOURCE_MATCH_POLICY_DURATION.observe(seconds)
+    RESOURCE_MATCH_POLICY_DURATION.labels().observe(seconds)
 
 
-def observe_result(histogram: Histogram, seconds: float, *, failed: bool, counter: Counter | None = None) -> None:
-    """One attempt under ``result`` success or error; counted in ``counter`` too when given."""
+def observe_result(family: Family, seconds: float, *, failed: bool, attempts: Family | None = None) -> None:
+    """One attempt under ``result`` success or error; counted in ``attempts`` too when given."""
     result = RESULT_ERROR if failed else RESULT_SUCCESS
-    histogram.labels(result).observe(seconds)
-    if counter is not None:
-        counter.labels(result).inc()
+    family.labels(result).observe(seconds)
+    if attempts is not None:
+        attempts.labels(result).inc()
 
 
 @contextmanager
-def timed_result(histogram: Histogram, counter: Counter | None = None) -> Iterator[None]:
+def timed_result(family: Family, attempts: Family | None = None) -> Iterator[None]:
     """``observe_result`` for a block: an exception out of it is an error."""
     started, failed = time.perf_counter(), True
     try:
         yield
         failed = False
     finally:
-        observe_result(histogram, time.perf_counter() - started, failed=failed, counter=counter)
+        observe_result(family, time.perf_counter() - started, failed=failed, attempts=attempts)

@@ -2,33 +2,131 @@
 client-go's work queue and REST client, controller-runtime's reconciler and webhook server, and
 the generic apiserver's request metrics.
 
-Every family is defined once, here, in prometheus_client's default registry (which also carries
-the process and Python runtime collectors); callers bind label values once and keep the child,
-so a hot path costs one uncontended lock per observation. Many queues, controllers or clients
-with the same name simply share their series.
+Every family is defined once, here, and registered in prometheus_client's default registry (which
+also carries the process and Python runtime collectors and writes the exposition). The values
+themselves are plain Python numbers behind a :class:`Family` collector: every writer runs on the
+one event loop, so the locks of prometheus_client's own metric types (several per observation)
+would only cost time on the hottest paths, every queue add and every request
+(``bench/metrics.py`` measures it). Callers bind label values once and keep the child; many
+queues, controllers or clients with the same name share their series.
 """
 
 from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Callable, Hashable, Iterator
+from bisect import bisect_left
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any
 
 import prometheus_client
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import Collector
-
-# Go's client exposes no "<name>_created" series; dashboards do not expect them.
-prometheus_client.disable_created_metrics()
+from prometheus_client import REGISTRY
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector, CollectorRegistry
+from prometheus_client.utils import floatToGoString
 
 RESULT_SUCCESS, RESULT_ERROR = "success", "error"
+# prometheus_client's own default buckets are Go's DefBuckets.
+DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
 def exponential_buckets(start: float, factor: float, count: int) -> list[float]:
     """``count`` upper bounds from ``start``, each ``factor`` times the previous (Go's helper)."""
     return [start * factor**i for i in range(count)]
+
+
+class Value:
+    """One series of a counter or gauge."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0.0
+
+    def inc(self, amount: float = 1.0) -> None:
+        self.value += amount
+
+    def dec(self, amount: float = 1.0) -> None:
+        self.value -= amount
+
+    def set(self, value: float) -> None:
+        self.value = float(value)
+
+
+class Buckets:
+    """One series of a histogram: a count per bucket (the last one +Inf) and the sum."""
+
+    __slots__ = ("bounds", "counts", "sum")
+
+    def __init__(self, bounds: tuple[float, ...]) -> None:
+        self.bounds, self.counts, self.sum = bounds, [0] * (len(bounds) + 1), 0.0
+
+    def observe(self, amount: float) -> None:
+        self.sum += amount
+        self.counts[bisect_left(self.bounds, amount)] += 1  # the first bound >= amount: "le" semantics
+
+
+class Family(Collector):
+    """A labelled counter, gauge or histogram; ``labels(*values)`` gives (and keeps) one series."""
+
+    def __init__(
+        self, kind: str, name: str, documentation: str, labelnames: Sequence[str] = (), *,
+        buckets: Sequence[float] = DEFAULT_BUCKETS, registry: CollectorRegistry | None = REGISTRY,
+    ) -> None:  # fmt: skip
+        if kind not in ("counter", "gauge", "histogram"):
+            raise ValueError(f"kind must be counter, gauge or histogram, not {kind!r}")
+        self.kind, self.name, self.documentation, self.labelnames = kind, name, documentation, tuple(labelnames)
+        self.bounds = tuple(sorted(float(b) for b in buckets if b != float("inf")))
+        self._series: dict[tuple[str, ...], Any] = {}
+        if registry is not None:
+            registry.register(self)
+
+    def labels(self, *values: str) -> Any:
+        series = self._series.get(values)
+        if series is None:
+            if len(values) != len(self.labelnames):
+                raise ValueError(f"{self.name} takes labels {self.labelnames}, got {values}")
+            series = self._series[values] = Buckets(self.bounds) if self.kind == "histogram" else Value()
+        return series
+
+    def remove(self, *values: str) -> None:
+        self._series.pop(values, None)
+
+    def _family(self) -> Metric:
+        if self.kind == "counter":
+            return CounterMetricFamily(self.name, self.documentation, labels=self.labelnames)
+        if self.kind == "gauge":
+            return GaugeMetricFamily(self.name, self.documentation, labels=self.labelnames)
+        return HistogramMetricFamily(self.name, self.documentation, labels=self.labelnames)
+
+    def describe(self) -> list[Metric]:
+        return [self._family()]
+
+    def collect(self) -> Iterator[Metric]:
+        family = self._family()
+        les = [floatToGoString(b) for b in self.bounds] + ["+Inf"]
+        for values, series in list(self._series.items()):
+            if isinstance(series, Buckets):
+                cumulative, total = [], 0
+                for le, count in zip(les, series.counts):
+                    total += count
+                    cumulative.append((le, total))
+                family.add_metric(list(values), cumulative, series.sum)
+            else:
+                family.add_metric(list(values), series.value)
+        yield family
+
+
+def counter(name: str, documentation: str, labelnames: Sequence[str] = ()) -> Family:
+    return Family("counter", name, documentation, labelnames)
+
+
+def gauge(name: str, documentation: str, labelnames: Sequence[str] = ()) -> Family:
+    return Family("gauge", name, documentation, labelnames)
+
+
+def histogram(name: str, documentation: str, labelnames: Sequence[str] = (), buckets: Sequence[float] = DEFAULT_BUCKETS) -> Family:
+    return Family("histogram", name, documentation, labelnames, buckets=buckets)
 
 
 # Bucket layouts as upstream declares them.
@@ -41,15 +139,15 @@ APISERVER_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5
 # ---- work queue (client-go, labelled as controller-runtime's provider labels it) ----------------
 
 _QUEUE = ("name", "controller")
-WORKQUEUE_DEPTH = Gauge("workqueue_depth", "Keys waiting in the work queue, by queue.", [*_QUEUE, "priority"])
-WORKQUEUE_ADDS = Counter("workqueue_adds_total", "Keys added to the work queue (repeats of a waiting key not counted).", _QUEUE)
-WORKQUEUE_QUEUE_DURATION = Histogram(
-    "workqueue_queue_duration_seconds", "Seconds a key waited in the work queue before a worker took it.", _QUEUE, buckets=QUEUE_BUCKETS
+WORKQUEUE_DEPTH = gauge("workqueue_depth", "Keys waiting in the work queue, by queue.", [*_QUEUE, "priority"])
+WORKQUEUE_ADDS = counter("workqueue_adds_total", "Keys added to the work queue (repeats of a waiting key not counted).", _QUEUE)
+WORKQUEUE_QUEUE_DURATION = histogram(
+    "workqueue_queue_duration_seconds", "Seconds a key waited in the work queue before a worker took it.", _QUEUE, QUEUE_BUCKETS
 )
-WORKQUEUE_WORK_DURATION = Histogram(
-    "workqueue_work_duration_seconds", "Seconds a worker spent on a key taken from the work queue.", _QUEUE, buckets=QUEUE_BUCKETS
+WORKQUEUE_WORK_DURATION = histogram(
+    "workqueue_work_duration_seconds", "Seconds a worker spent on a key taken from the work queue.", _QUEUE, QUEUE_BUCKETS
 )
-WORKQUEUE_RETRIES = Counter("workqueue_retries_total", "Delayed or rate-limited re-adds to the work queue.", _QUEUE)
+WORKQUEUE_RETRIES = counter("workqueue_retries_total", "Delayed or rate-limited re-adds to the work queue.", _QUEUE)
 
 _live_queues: weakref.WeakSet[QueueMetrics] = weakref.WeakSet()
 
@@ -127,12 +225,12 @@ REGISTRY.register(_InProgressCollector())
 
 # ---- reconciler (controller-runtime) -------------------------------------------------------------
 
-RECONCILE_TOTAL = Counter("controller_runtime_reconcile_total", "Reconciles per controller, by result.", ["controller", "result"])
-RECONCILE_ERRORS = Counter("controller_runtime_reconcile_errors_total", "Reconciles that ended in an error, per controller.", ["controller"])
-RECONCILE_PANICS = Counter("controller_runtime_reconcile_panics_total", "Reconciles that failed unexpectedly (a bug), per controller.", ["controller"])
-RECONCILE_TIME = Histogram("controller_runtime_reconcile_time_seconds", "Seconds one reconcile took, per controller.", ["controller"], buckets=RECONCILE_BUCKETS)
-MAX_CONCURRENT_RECONCILES = Gauge("controller_runtime_max_concurrent_reconciles", "Workers of the controller.", ["controller"])
-ACTIVE_WORKERS = Gauge("controller_runtime_active_workers", "Workers of the controller busy reconciling now.", ["controller"])
+RECONCILE_TOTAL = counter("controller_runtime_reconcile_total", "Reconciles per controller, by result.", ["controller", "result"])
+RECONCILE_ERRORS = counter("controller_runtime_reconcile_errors_total", "Reconciles that ended in an error, per controller.", ["controller"])
+RECONCILE_PANICS = counter("controller_runtime_reconcile_panics_total", "Reconciles that failed unexpectedly (a bug), per controller.", ["controller"])
+RECONCILE_TIME = histogram("controller_runtime_reconcile_time_seconds", "Seconds one reconcile took, per controller.", ["controller"], RECONCILE_BUCKETS)
+MAX_CONCURRENT_RECONCILES = gauge("controller_runtime_max_concurrent_reconciles", "Workers of the controller.", ["controller"])
+ACTIVE_WORKERS = gauge("controller_runtime_active_workers", "Workers of the controller busy reconciling now.", ["controller"])
 
 RECONCILE_RESULTS = ("error", "requeue_after", "requeue", "success")
 
@@ -165,32 +263,31 @@ class ReconcileMetrics:
 
 # ---- REST client (client-go) ---------------------------------------------------------------------
 
-REST_REQUESTS = Counter("rest_client_requests_total", "HTTP requests to API servers, by status code, method and host.", ["code", "method", "host"])
-REST_LATENCY = Histogram(
-    "rest_client_request_duration_seconds", "Seconds until an API server answered a request, by verb and host.", ["verb", "host"], buckets=REST_BUCKETS
+REST_REQUESTS = counter("rest_client_requests_total", "HTTP requests to API servers, by status code, method and host.", ["code", "method", "host"])
+REST_LATENCY = histogram(
+    "rest_client_request_duration_seconds", "Seconds until an API server answered a request, by verb and host.", ["verb", "host"], REST_BUCKETS
 )
 REST_ERROR_CODE = "<error>"  # client-go's code label when no response came back
 
-_rest_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+_rest_children: dict[tuple[int | str, str, str], tuple[Value, Buckets]] = {}
 
 
 def observe_rest_request(method: str, host: str, code: int | str, seconds: float) -> None:
     """One request answered (or failed) after ``seconds``; children are cached per label set."""
-    key = (str(code), method, host)
-    children = _rest_children.get(key)
+    children = _rest_children.get((code, method, host))
     if children is None:
-        children = _rest_children[key] = (REST_REQUESTS.labels(*key), REST_LATENCY.labels(method, host))
-    children[0].inc()
+        children = _rest_children[(code, method, host)] = (REST_REQUESTS.labels(str(code), method, host), REST_LATENCY.labels(method, host))
+    children[0].value += 1
     children[1].observe(seconds)
 
 
 # ---- servers: generic apiserver and controller-runtime's webhook server -------------------------
 
 _APISERVER = ("verb", "dry_run", "group", "version", "resource", "subresource", "scope", "component")
-APISERVER_REQUESTS = Counter("apiserver_request_total", "Requests served, by verb, dry run, group, version, resource, scope, component and HTTP code.", [*_APISERVER, "code"])
-APISERVER_LATENCY = Histogram(
+APISERVER_REQUESTS = counter("apiserver_request_total", "Requests served, by verb, dry run, group, version, resource, scope, component and HTTP code.", [*_APISERVER, "code"])
+APISERVER_LATENCY = histogram(
     "apiserver_request_duration_seconds", "Seconds to serve a request, by verb, dry run, group, version, resource, subresource, scope and component.",
-    _APISERVER, buckets=APISERVER_BUCKETS,
+    _APISERVER, APISERVER_BUCKETS,
 )  # fmt: skip
 APISERVER_COMPONENT = "apiserver"
 
@@ -201,9 +298,9 @@ def observe_apiserver_request(labels: tuple[str, str, str, str, str, str, str, s
     APISERVER_LATENCY.labels(*labels).observe(seconds)
 
 
-WEBHOOK_REQUESTS = Counter("controller_runtime_webhook_requests_total", "Admission requests served, by webhook path and HTTP code.", ["webhook", "code"])
-WEBHOOK_LATENCY = Histogram("controller_runtime_webhook_latency_seconds", "Seconds to serve an admission request, by webhook path.", ["webhook"])
-WEBHOOK_IN_FLIGHT = Gauge("controller_runtime_webhook_requests_in_flight", "Admission requests being served now, by webhook path.", ["webhook"])
+WEBHOOK_REQUESTS = counter("controller_runtime_webhook_requests_total", "Admission requests served, by webhook path and HTTP code.", ["webhook", "code"])
+WEBHOOK_LATENCY = histogram("controller_runtime_webhook_latency_seconds", "Seconds to serve an admission request, by webhook path.", ["webhook"])
+WEBHOOK_IN_FLIGHT = gauge("controller_runtime_webhook_requests_in_flight", "Admission requests being served now, by webhook path.", ["webhook"])
 
 
 # What Go's client serves for a plain scrape: the text format, version 0.0.4.

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, CollectorRegistry
 
 from pykarmada.kube import metrics
 from pykarmada.kube.controller import Controller, Result, RetryableError
@@ -229,3 +229,24 @@ def test_metrics_and_probe_endpoints() -> None:
             assert resp.status == 200 and await resp.text() == "ok"
 
     asyncio.run(scenario())
+
+
+def test_family_histogram_buckets_are_cumulative_with_le_semantics() -> None:
+    registry = CollectorRegistry()
+    family = metrics.Family("histogram", "bench_seconds", "Test.", ["op"], buckets=[0.1, 1, 10], registry=registry)
+    series = family.labels("x")
+    for amount in (0.1, 0.5, 1.0, 20):  # a value equal to a bound falls in that bound's bucket
+        series.observe(amount)
+    get = registry.get_sample_value
+    assert [get("bench_seconds_bucket", {"op": "x", "le": le}) for le in ("0.1", "1.0", "10.0", "+Inf")] == [1, 3, 3, 4]
+    assert get("bench_seconds_count", {"op": "x"}) == 4 and get("bench_seconds_sum", {"op": "x"}) == pytest.approx(21.6)
+    family.remove("x")
+    assert get("bench_seconds_count", {"op": "x"}) is None
+
+
+def test_family_refuses_wrong_labels_and_kinds() -> None:
+    family = metrics.Family("counter", "bench_total", "Test.", ["a", "b"], registry=None)
+    with pytest.raises(ValueError, match=r"takes labels \('a', 'b'\)"):
+        family.labels("only-one")
+    with pytest.raises(ValueError, match="kind must be"):
+        metrics.Family("summary", "bench", "Test.", registry=None)
