@@ -236,18 +236,14 @@ RECONCILE_RESULTS = ("error", "requeue_after", "requeue", "success")
 
 
 class ReconcileMetrics:
-    """controller-runtime's accounting for one controller; every result series starts at 0."""
+    """controller-runtime's accounting for one controller; every series exists (at 0) from the start."""
 
     __slots__ = ("results", "errors", "panics", "time", "active")
 
     def __init__(self, controller: str, workers: int) -> None:
         self.results = {r: RECONCILE_TOTAL.labels(controller, r) for r in RECONCILE_RESULTS}
-        for child in self.results.values():
-            child.inc(0)
         self.errors = RECONCILE_ERRORS.labels(controller)
         self.panics = RECONCILE_PANICS.labels(controller)
-        self.errors.inc(0)
-        self.panics.inc(0)
         self.time = RECONCILE_TIME.labels(controller)
         self.active = ACTIVE_WORKERS.labels(controller)
         MAX_CONCURRENT_RECONCILES.labels(controller).set(workers)
@@ -269,16 +265,12 @@ REST_LATENCY = histogram(
 )
 REST_ERROR_CODE = "<error>"  # client-go's code label when no response came back
 
-_rest_children: dict[tuple[int | str, str, str], tuple[Value, Buckets]] = {}
 
 
 def observe_rest_request(method: str, host: str, code: int | str, seconds: float) -> None:
-    """One request answered (or failed) after ``seconds``; children are cached per label set."""
-    children = _rest_children.get((code, method, host))
-    if children is None:
-        children = _rest_children[(code, method, host)] = (REST_REQUESTS.labels(str(code), method, host), REST_LATENCY.labels(method, host))
-    children[0].value += 1
-    children[1].observe(seconds)
+    """One request answered (or failed: ``REST_ERROR_CODE``) after ``seconds``."""
+    REST_REQUESTS.labels(str(code), method, host).inc()
+    REST_LATENCY.labels(method, host).observe(seconds)
 
 
 # ---- servers: generic apiserver and controller-runtime's webhook server -------------------------

@@ -98,22 +98,20 @@ def instrument_webhook(path: str, handler: Handler) -> Handler:
     """``handler`` counted under ``webhook=path``: requests in flight, latency, and requests by
     HTTP code (the 200 and 500 series exist from the start, as upstream's)."""
     in_flight, latency = WEBHOOK_IN_FLIGHT.labels(path), WEBHOOK_LATENCY.labels(path)
-    by_code = {code: WEBHOOK_REQUESTS.labels(path, code) for code in ("200", "500")}
+    for code in ("200", "500"):
+        WEBHOOK_REQUESTS.labels(path, code)
 
     async def instrumented(request: web.Request) -> web.StreamResponse:
         in_flight.inc()
-        started, code = time.perf_counter(), "500"
+        started, code = time.perf_counter(), 500
         try:
             response = await handler(request)
-            code = str(response.status)
+            code = response.status
             return response
         finally:
             in_flight.dec()
             latency.observe(time.perf_counter() - started)
-            counter = by_code.get(code)
-            if counter is None:
-                counter = by_code[code] = WEBHOOK_REQUESTS.labels(path, code)
-            counter.inc()
+            WEBHOOK_REQUESTS.labels(path, str(code)).inc()
 
     return instrumented
 
