@@ -32,7 +32,7 @@ class ControllerContext:
     members: MemberClients
     informers: dict[str, Informer] = field(default_factory=dict)
     member_informers: MemberInformers = field(init=False)
-    ready: bool = False  # /readyz: informers synced, controllers running
+    ready: bool = False  # /readyz (see manager.run)
 
     def __post_init__(self) -> None:
         self.member_informers = MemberInformers(self.members)

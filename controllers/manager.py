@@ -25,6 +25,9 @@ LEASE_NAME = "karmada-controller-manager"
 async def run(options: Options) -> None:
     control_plane = KubeClient(connection_from_kubeconfig(options.kubeconfig), user_agent="karmada-controller-manager")
     ctx = ControllerContext(options, control_plane, MemberClients(control_plane))
+    # A standby waiting for the lease is ready (as upstream's, whose readyz always passes): a
+    # rolling update must not wait for it. The leader is ready once its informers synced.
+    ctx.ready = options.leader_elect
     endpoints = Endpoints()
     endpoints.add("metrics", options.metrics_bind_address, metrics_app())
     endpoints.add("health probes", options.health_probe_bind_address, health_app(lambda: ctx.ready))
@@ -43,6 +46,7 @@ async def run(options: Options) -> None:
 
 
 async def _lead(ctx: ControllerContext) -> None:
+    ctx.ready = False
     controllers = [setup(ctx) for name, setup in registry.CONTROLLERS.items() if registry.enabled(ctx.options.controllers, name)]
     log.info("starting controllers: %s", ", ".join(c.name for c in controllers))
     for informer in ctx.informers.values():

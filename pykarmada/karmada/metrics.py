@@ -25,7 +25,7 @@ CLUSTER_NODES = gauge("cluster_node_number", "Nodes of the member cluster.", [ME
 CLUSTER_READY_NODES = gauge("cluster_ready_node_number", "Ready nodes of the member cluster.", [MEMBER_CLUSTER])
 CLUSTER_MEMORY_ALLOCATABLE = gauge("cluster_memory_allocatable_bytes", "Allocatable memory of the member cluster, in bytes.", [MEMBER_CLUSTER])
 CLUSTER_CPU_ALLOCATABLE = gauge("cluster_cpu_allocatable_number", "Allocatable CPUs of the member cluster.", [MEMBER_CLUSTER])
-CLUSTER_POD_ALLOCATABLE = gauge("cluster_pod_allocatable_number", "Pods the member cluster can still be given by capacity.", [MEMBER_CLUSTER])
+CLUSTER_POD_ALLOCATABLE = gauge("cluster_pod_allocatable_number", "Pods the nodes of the member cluster can hold.", [MEMBER_CLUSTER])
 CLUSTER_MEMORY_ALLOCATED = gauge("cluster_memory_allocated_bytes", "Memory requested by the pods of the member cluster, in bytes.", [MEMBER_CLUSTER])
 CLUSTER_CPU_ALLOCATED = gauge("cluster_cpu_allocated_number", "CPUs requested by the pods of the member cluster.", [MEMBER_CLUSTER])
 CLUSTER_POD_ALLOCATED = gauge("cluster_pod_allocated_number", "Pods placed on the member cluster.", [MEMBER_CLUSTER])
@@ -58,9 +58,9 @@ def record_cluster_status(name: str, status: Mapping[str, Any]) -> None:
         CLUSTER_NODES.labels(name).set(nodes.get("totalNum") or 0)
         CLUSTER_READY_NODES.labels(name).set(nodes.get("readyNum") or 0)
     summary = status.get("resourceSummary") or {}
-    for field, resource, gauge in _RESOURCE_GAUGES:
+    for field, resource, family in _RESOURCE_GAUGES:
         if (amounts := summary.get(field)) is not None:
-            gauge.labels(name).set(_quantity(amounts.get(resource, 0)))
+            family.labels(name).set(_quantity(amounts.get(resource, 0)))
 
 
 def observe_cluster_sync(name: str, seconds: float) -> None:
