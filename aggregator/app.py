@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import ssl
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +21,12 @@ from pykarmada.karmada.cluster import ClusterStrategy
 from pykarmada.aggregator.etcd import EtcdClient
 from pykarmada.aggregator.handlers.clusters import ClusterHandlers
 from pykarmada.aggregator.handlers.proxy import ProxyHandler
-from pykarmada.aggregator.requestinfo import request_info
+from pykarmada.aggregator.requestinfo import metric_labels, request_info
 from pykarmada.aggregator.storage import Store
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import connection_from_kubeconfig
+from pykarmada.kube.metrics import APISERVER_COMPONENT, observe_apiserver_request
+from pykarmada.kube.metrics_server import metrics_handler
 from pykarmada.kube.status import StatusError
 
 log = logging.getLogger(__name__)
@@ -91,9 +94,26 @@ async def auth_middleware(request: web.Request, handler: Any) -> web.StreamRespo
     allowed, reason = await request.app[AUTHZ].authorize(user, info)
     if not allowed:
         raise StatusError(403, forbidden_message(user, info, reason))
-    if info.subresource == "proxy":
-        return await request.app[PROXY].handle(request, user, info)
-    return await handler(request)
+    if not info.is_resource_request:
+        return await handler(request)
+    # Resource requests are counted as kube-apiserver counts them (apiserver_request_*).
+    labels = metric_labels(info, request.content_type, request.query.getall("dryRun", []), APISERVER_COMPONENT)
+    started, code = time.perf_counter(), 500
+    try:
+        if info.subresource == "proxy":
+            response = await request.app[PROXY].handle(request, user, info)
+        else:
+            response = await handler(request)
+        code = response.status
+        return response
+    except StatusError as e:
+        code = e.code
+        raise
+    except web.HTTPException as e:
+        code = e.status
+        raise
+    finally:
+        observe_apiserver_request(labels, code, time.perf_counter() - started)
 
 
 async def _resources(app: web.Application) -> Any:
@@ -155,6 +175,7 @@ def build_app(settings: Settings, server_ssl: ssl.SSLContext) -> web.Application
             web.get("/healthz", _healthz),
             web.get("/livez", _healthz),
             web.get("/readyz", _readyz),
+            web.get("/metrics", metrics_handler),  # authorized like any non-resource path (SubjectAccessReview)
             web.get("/apis", _json_handler(openapi.api_group_list())),
             web.get(f"/apis/{keys.GROUP}", _json_handler(openapi.api_group())),
             web.get(f"/apis/{keys.GROUP}/{keys.VERSION}", _json_handler(openapi.api_resource_list())),

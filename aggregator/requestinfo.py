@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 VERBS = {"POST": "create", "GET": "get", "HEAD": "get", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+# The ``verb`` label of apiserver_request_* for each RequestInfo verb, as kube-apiserver reports it.
+METRIC_VERBS = {
+    "get": "GET", "list": "LIST", "watch": "WATCH", "create": "POST", "update": "PUT", "patch": "PATCH",
+    "delete": "DELETE", "deletecollection": "DELETECOLLECTION",
+}  # fmt: skip
+APPLY_PATCH = "application/apply-patch+yaml"
 
 
 @dataclass(frozen=True)
@@ -42,3 +48,15 @@ def request_info(method: str, path: str, query: dict[str, str]) -> RequestInfo:
         elif method.upper() == "DELETE":
             verb = "deletecollection"
     return RequestInfo(path, verb, True, group, version, resource, sub, name, proxy_path)
+
+
+def metric_labels(info: RequestInfo, content_type: str, dry_run: list[str], component: str) -> tuple[str, str, str, str, str, str, str, str]:
+    """The labels of apiserver_request_total/_duration_seconds for a resource request: verb,
+    dry_run, group, version, resource, subresource, scope, component."""
+    verb = METRIC_VERBS.get(info.verb, "other")
+    if info.subresource == "proxy":
+        verb = "CONNECT"
+    elif verb == "PATCH" and content_type == APPLY_PATCH:
+        verb = "APPLY"
+    scope = "resource" if info.name or info.verb == "create" else "cluster"
+    return (verb, ",".join(dry_run), info.api_group, info.api_version, info.resource, info.subresource, scope, component)

@@ -10,6 +10,7 @@ import signal
 
 from pykarmada.controllers import manager, registry
 from pykarmada.controllers.context import Options
+from pykarmada.kube.metrics_server import CannotServe, bind_address_flag
 
 
 def _duration(value: str) -> float:
@@ -29,6 +30,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
     p.add_argument("--cluster-success-threshold", type=_duration, default=30.0)
     p.add_argument("--cluster-failure-threshold", type=_duration, default=30.0)
     p.add_argument("--concurrent-workers", type=int, default=4)
+    p.add_argument("--metrics-bind-address", type=bind_address_flag, default=":8080", help="host:port for /metrics (plain HTTP); 0 disables")
+    p.add_argument("--health-probe-bind-address", type=bind_address_flag, default=":10357", help="host:port for /healthz and /readyz; 0 disables")
     p.add_argument("-v", "--v", type=int, default=0)
     a = p.parse_args(argv)
     if bad := registry.unknown(a.controllers):
@@ -43,6 +46,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
         cluster_success_threshold=a.cluster_success_threshold,
         cluster_failure_threshold=a.cluster_failure_threshold,
         workers=a.concurrent_workers,
+        metrics_bind_address=a.metrics_bind_address,
+        health_probe_bind_address=a.health_probe_bind_address,
     )
 
 
@@ -59,7 +64,11 @@ async def _serve(options: Options) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    asyncio.run(_serve(parse_args(argv)))
+    try:
+        asyncio.run(_serve(parse_args(argv)))
+    except CannotServe as e:
+        logging.getLogger(__name__).error("cannot serve: %s", e)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

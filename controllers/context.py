@@ -8,6 +8,7 @@ from pykarmada.controllers.common.member_informers import MemberInformers
 from pykarmada.controllers.common.members import MemberClients
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.informer import Informer
+from pykarmada.kube.metrics_server import BindAddress
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class Options:
     cluster_success_threshold: float = 30.0
     cluster_failure_threshold: float = 30.0
     workers: int = 4
+    metrics_bind_address: BindAddress | None = None  # None: not served (the flags default to upstream's)
+    health_probe_bind_address: BindAddress | None = None
 
 
 @dataclass
@@ -29,6 +32,7 @@ class ControllerContext:
     members: MemberClients
     informers: dict[str, Informer] = field(default_factory=dict)
     member_informers: MemberInformers = field(init=False)
+    ready: bool = False  # /readyz (see manager.run)
 
     def __post_init__(self) -> None:
         self.member_informers = MemberInformers(self.members)

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 
+from pykarmada.kube.metrics_server import CannotServe, bind_address_flag
 from pykarmada.webhooks.app import TLS_VERSIONS, ServerSettings, serve
 
 
@@ -25,6 +26,12 @@ def parse_args(argv: list[str] | None = None) -> ServerSettings:
     parser.add_argument(
         "--tls-min-version", default="VersionTLS13", choices=sorted(TLS_VERSIONS), help="Minimum TLS version (default VersionTLS13)."
     )
+    parser.add_argument(
+        "--metrics-bind-address", type=bind_address_flag, default=":8080", help="host:port for /metrics (plain HTTP); 0 disables (default :8080)."
+    )
+    parser.add_argument(
+        "--health-probe-bind-address", type=bind_address_flag, default=":8000", help="host:port for /healthz and /readyz; 0 disables (default :8000)."
+    )
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     args = parser.parse_args(argv)
     if not 0 < args.secure_port < 65536:
@@ -41,6 +48,8 @@ def parse_args(argv: list[str] | None = None) -> ServerSettings:
         secure_port=args.secure_port,
         client_ca_file=args.client_ca_file,
         tls_min_version=args.tls_min_version,
+        metrics_bind_address=args.metrics_bind_address,
+        health_probe_bind_address=args.health_probe_bind_address,
     )
 
 
@@ -48,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = parse_args(argv)
     try:
         asyncio.run(serve(settings))
-    except OSError as e:  # port in use, unreadable key ...
+    except (OSError, CannotServe) as e:  # port in use, unreadable key ...
         logging.getLogger("pykarmada.webhooks").error("cannot serve: %s", e)
         raise SystemExit(1) from None
 

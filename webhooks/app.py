@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from pykarmada.kube.metrics_server import BindAddress, Endpoints, health_app, instrument_webhook, metrics_app
 from pykarmada.webhooks import override_policy, propagation_policy, resource_binding, review, work
 from pykarmada.webhooks.review import AdmissionRequest, AdmissionResponse, BadObject, MalformedReview
 
@@ -61,6 +62,8 @@ class ServerSettings:
     secure_port: int = 8443
     client_ca_file: str | None = None
     tls_min_version: str = "VersionTLS13"
+    metrics_bind_address: BindAddress | None = None  # None: not served (the flags default to upstream's)
+    health_probe_bind_address: BindAddress | None = None
 
 
 def _bad_request(message: str) -> web.Response:
@@ -109,7 +112,7 @@ def build_app() -> web.Application:
     for path in ("/readyz", "/readyz/", "/healthz", "/livez"):
         app.router.add_get(path, _ok)
     for path, handler in ROUTES.items():
-        app.router.add_post(path, _endpoint(path, handler))
+        app.router.add_post(path, instrument_webhook(path, _endpoint(path, handler)))
     return app
 
 
@@ -137,9 +140,15 @@ async def serve(settings: ServerSettings, *, stop: asyncio.Event | None = None) 
             pass
     runner = web.AppRunner(build_app(), access_log=None, shutdown_timeout=5)
     await runner.setup()
+    serving = False
+    endpoints = Endpoints()
+    endpoints.add("metrics", settings.metrics_bind_address, metrics_app())
+    endpoints.add("health probes", settings.health_probe_bind_address, health_app(lambda: serving))
     try:
+        await endpoints.start()
         site = web.TCPSite(runner, settings.bind_address, settings.secure_port, ssl_context=build_ssl_context(settings))
         await site.start()
+        serving = True
         log.info(
             "karmada-webhook serving on https://%s:%d (TLS >= %s, client certificates %s)",
             settings.bind_address, settings.secure_port, settings.tls_min_version,
@@ -149,3 +158,4 @@ async def serve(settings: ServerSettings, *, stop: asyncio.Event | None = None) 
         log.info("shutting down")
     finally:
         await runner.cleanup()
+        await endpoints.stop()

@@ -21,6 +21,7 @@ from pykarmada.kube.events import NORMAL, WARNING, EventRecorder
 from pykarmada.controllers.common.templates import TemplateReader
 from pykarmada.controllers.common.work_writer import WorkBeingDeleted, WorkWriter
 from pykarmada.karmada import constants as C
+from pykarmada.karmada import metrics
 from pykarmada.karmada.names import cluster_from_execution_namespace
 from pykarmada.karmada.overrides import OverrideError
 from pykarmada.karmada.works import build_binding_work, direct_purge_clusters, expected_clusters, job_completions, target_clusters
@@ -187,7 +188,8 @@ class BindingController:
         template = await self.reader.get_ref(spec.get("resource") or {})
         if template is None:
             return None
-        return await self._sync(key, binding, template, changed=bool(orphans))
+        with metrics.timed_result(metrics.BINDING_SYNC_WORK_DURATION):
+            return await self._sync(key, binding, template, changed=bool(orphans))
 
     async def _sync(self, key: Key, binding: Obj, template: Obj, *, changed: bool) -> Result | None:
         """Write every target's Work. ``SyncWorkSucceed`` is recorded when this sync changed

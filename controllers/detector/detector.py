@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +23,7 @@ from pykarmada.controllers.detector.policies import PolicyKey, PolicyReconciler,
 from pykarmada.kube.events import NORMAL, WARNING, EventRecorder
 from pykarmada.controllers.common.templates import TemplateKind, TemplateReader, discover_template_kinds, typed
 from pykarmada.karmada import constants as C
+from pykarmada.karmada import metrics
 from pykarmada.karmada import propagation as P
 from pykarmada.karmada.replicas import get_replicas
 from pykarmada.karmada.names import binding_name
@@ -193,6 +195,7 @@ class Detector:
             if not self.dependent_overrides_present(policy):
                 return self._wait_for_overrides(key, policy)
             return await self.apply_policy(key, template, policy)
+        started = time.perf_counter()
         if key.namespace:
             pps = [typed(p, C.POLICY_V1ALPHA1, C.KIND_PROPAGATION_POLICY) for p in self.pps.list() if p["metadata"].get("namespace") == key.namespace]
             policy = P.choose_policy(pps, template)
@@ -200,6 +203,7 @@ class Detector:
                 if not self.dependent_overrides_present(policy):
                     return self._wait_for_overrides(key, policy)
                 self.waiting.discard(key.base)
+                metrics.observe_match_policy(time.perf_counter() - started)
                 return await self.apply_policy(key, template, policy)
         cpps = [typed(p, C.POLICY_V1ALPHA1, C.KIND_CLUSTER_PROPAGATION_POLICY) for p in self.cpps.list()]
         policy = P.choose_policy(cpps, template)
@@ -207,6 +211,7 @@ class Detector:
             if not self.dependent_overrides_present(policy):
                 return self._wait_for_overrides(key, policy)
             self.waiting.discard(key.base)
+            metrics.observe_match_policy(time.perf_counter() - started)
             return await self.apply_policy(key, template, policy)
         if key.base in self.waiting:
             return None
@@ -226,7 +231,12 @@ class Detector:
         return Result(requeue_after=WAIT_RETRY)
 
     async def apply_policy(self, key: TemplateKey, template: Obj, policy: Obj) -> Result | None:
-        """Claim the template, then create or update its binding (behaviour.md 1.5)."""
+        """Claim the template, then create or update its binding (behaviour.md 1.5); counted in
+        ``policy_apply_attempts_total``."""
+        with metrics.timed_result(metrics.RESOURCE_APPLY_POLICY_DURATION, metrics.POLICY_APPLY_ATTEMPTS):
+            return await self._apply_policy(key, template, policy)
+
+    async def _apply_policy(self, key: TemplateKey, template: Obj, policy: Obj) -> Result | None:
         pmeta = policy.get("metadata") or {}
         cluster_policy = policy.get("kind") == C.KIND_CLUSTER_PROPAGATION_POLICY
         label = f"cluster policy({pmeta.get('name')})" if cluster_policy else f"policy({pmeta.get('namespace')}/{pmeta.get('name')})"

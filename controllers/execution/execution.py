@@ -16,12 +16,14 @@ import copy
 import hashlib
 import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from pykarmada.controllers.common.member_informers import MemberInformers
 from pykarmada.controllers.common.members import CredentialsError, MemberClients
 from pykarmada.karmada import constants as c
+from pykarmada.karmada import metrics
 from pykarmada.karmada.names import cluster_from_execution_namespace
 from pykarmada.karmada.retain import needs_update, retain
 from pykarmada.kube.client import KubeClient
@@ -119,7 +121,7 @@ class ExecutionController:
         if not is_ready(cluster):
             raise ClusterNotReady(f"cluster({cluster_name}) not ready")
         manifests = ((work.get("spec") or {}).get("workload") or {}).get("manifests") or []
-        errors, retry = [], False
+        errors, retry, started = [], False, time.perf_counter()
         for manifest in manifests:
             try:
                 await self._apply(cluster, work, manifest)
@@ -128,6 +130,7 @@ class ExecutionController:
             except (ApiError, CredentialsError, OSError) as e:
                 errors.append(f"{ManifestRef.of(manifest)}: {e}")
                 retry = True
+        metrics.observe_result(metrics.WORK_SYNC_WORKLOAD_DURATION, time.perf_counter() - started, failed=bool(errors))
         if errors:
             message = f"Failed to apply all manifests ({len(manifests) - len(errors)}/{len(manifests)}): {'; '.join(errors)}"
             status["conditions"] = set_condition(status["conditions"], "Applied", "False", "AppliedFailed", message)

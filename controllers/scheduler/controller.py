@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -27,12 +28,14 @@ from pykarmada.kube.events import NORMAL, WARNING, EventRecorder
 from pykarmada.controllers.scheduler.core import ScheduleOutcome, applied_placement_annotation, schedule_binding, success_event_message
 from pykarmada.controllers.scheduler.framework import FitError, UnschedulableError
 from pykarmada.controllers.scheduler.triggers import (
+    REPLICAS_CHANGED,
     binding_affected_by_cluster,
     clusters_to_reconcile,
     is_binding_for_scheduler,
     schedule_trigger,
 )
 from pykarmada.karmada import constants as C
+from pykarmada.karmada import metrics
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.conditions import now_rfc3339, set_condition
 from pykarmada.kube.controller import Result, RetryableError
@@ -111,6 +114,7 @@ class SchedulerController:
             if event == "MODIFIED" and old is not None and (old.get("metadata") or {}).get("generation") == meta.get("generation"):
                 return
             enqueue((meta.get("namespace") or "", meta.get("name") or ""))
+            metrics.count_incoming_binding(metrics.EVENT_BINDING_UPDATE if event == "MODIFIED" else metrics.EVENT_BINDING_ADD)
 
         return handler
 
@@ -128,6 +132,7 @@ class SchedulerController:
                     if any(binding_affected_by_cluster(binding, v, self.scheduler_name) for v in versions):
                         meta = binding.get("metadata") or {}
                         enqueue((meta.get("namespace") or "", meta.get("name") or ""))
+                        metrics.count_incoming_binding(metrics.EVENT_CLUSTER_CHANGED)
 
         return handler
 
@@ -152,14 +157,26 @@ class SchedulerController:
                 await self._write_status(binding, lambda s: {**s, "schedulerObservedGeneration": meta.get("generation")})
             return None
         log.info("%s: scheduling (%s)", describe(namespace, name), trigger)
-        outcome = schedule_binding(
-            binding.get("spec") or {},
-            clusters,
-            status,
-            binding_ref=describe(namespace, name),
-            enable_empty_workload_propagation=self.enable_empty_workload_propagation,
-        )
-        return await self._record(binding, outcome)
+        started, failed = time.perf_counter(), True
+        try:
+            outcome = schedule_binding(
+                binding.get("spec") or {},
+                clusters,
+                status,
+                binding_ref=describe(namespace, name),
+                enable_empty_workload_propagation=self.enable_empty_workload_propagation,
+            )
+            result = await self._record(binding, outcome)
+            failed = not outcome.succeeded
+            if failed and outcome.retry:
+                metrics.count_incoming_binding(metrics.EVENT_SCHEDULE_ATTEMPT_FAILURE)
+            return result
+        except Exception:
+            metrics.count_incoming_binding(metrics.EVENT_SCHEDULE_ATTEMPT_FAILURE)
+            raise
+        finally:
+            schedule_type = metrics.SCHEDULE_TYPE_SCALE if trigger == REPLICAS_CHANGED else metrics.SCHEDULE_TYPE_RECONCILE
+            metrics.observe_schedule(schedule_type, time.perf_counter() - started, failed=failed)
 
     async def _record(self, binding: Obj, outcome: ScheduleOutcome) -> Result | None:
         meta = binding.get("metadata") or {}

@@ -27,6 +27,7 @@ from pykarmada.controllers.scheduler.framework import (
 from pykarmada.controllers.scheduler.plugins import DEFAULT_PLUGINS, Plugins
 from pykarmada.controllers.scheduler.spread import overflow_order, select_best_clusters
 from pykarmada.karmada import constants as C
+from pykarmada.karmada.metrics import STEP_ASSIGN_REPLICAS, STEP_FILTER, STEP_SCORE, STEP_SELECT, schedule_step
 
 __all__ = [
     "ScheduleOutcome",
@@ -101,23 +102,24 @@ def schedule(
     """
     status = status or {}
     ctx = BindingContext.build(spec, status, affinity_name=affinity_name)
-    feasible, diagnosis = find_feasible_clusters(ctx, clusters, plugins)
+    with schedule_step(STEP_FILTER):
+        feasible, diagnosis = find_feasible_clusters(ctx, clusters, plugins)
     if not feasible:
         raise FitError(len(clusters), diagnosis)
 
-    details = _cluster_details(ctx, feasible, plugins, estimators)
+    with schedule_step(STEP_SCORE):
+        details = _cluster_details(ctx, feasible, plugins, estimators)
     try:
-        selected = select_best_clusters(ctx.placement, details, spec.get("replicas") or 0, spec)
+        with schedule_step(STEP_SELECT):
+            selected = select_best_clusters(ctx.placement, details, spec.get("replicas") or 0, spec)
     except SchedulingError as exc:
         raise exc.wrapped("failed to select clusters: ") from exc
 
     try:
-        assignment = assign_replicas(
-            selected,
-            spec,
-            observed_affinity_name=ctx.observed_affinity_name,
-            fresh=specs.reschedule_required(spec, status),
-        )
+        with schedule_step(STEP_ASSIGN_REPLICAS):
+            assignment = assign_replicas(
+                selected, spec, observed_affinity_name=ctx.observed_affinity_name, fresh=specs.reschedule_required(spec, status)
+            )
     except SchedulingError as exc:
         raise exc.wrapped("failed to assign replicas: ") from exc
 

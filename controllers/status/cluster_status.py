@@ -17,6 +17,7 @@ import aiohttp
 from pykarmada.controllers.status.cluster_summary import api_enablements, node_summary, resource_summary
 from pykarmada.controllers.common.members import CredentialsError, MemberClients
 from pykarmada.karmada import constants as c
+from pykarmada.karmada import metrics
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.conditions import set_condition
 from pykarmada.kube.controller import Result
@@ -56,16 +57,19 @@ class ClusterStatusController:
         cluster = self.clusters.get("", name)
         if cluster is None or cluster["metadata"].get("deletionTimestamp"):
             self._observed.pop(name, None)
+            metrics.forget_cluster(name)
             await self.members.forget(name)
             return None
         if (cluster.get("spec") or {}).get("syncMode") != "Push":
             return None  # Pull clusters report their own status through the agent
+        started = time.perf_counter()
         status = copy.deepcopy(cluster.get("status") or {})
         try:
             client = await self.members.client_for(cluster)
         except CredentialsError as e:
             status["conditions"] = set_condition(status.get("conditions") or [], c.CLUSTER_CONDITION_READY, "False", c.CLUSTER_REASON_STATUS_COLLECTION_FAILED, str(e))
             await self._write(cluster, status)
+            self._record(name, status, started)
             return Result(requeue_after=self.period)
         observed = await self._probe(client)
         ready = self._thresholded(name, cluster, observed)
@@ -73,7 +77,13 @@ class ClusterStatusController:
         if ready[0] == "True" and observed.status == "True":
             await self._collect(client, cluster, status)
         await self._write(cluster, status)
+        self._record(name, status, started)
         return Result(requeue_after=self.period)
+
+    @staticmethod
+    def _record(name: str, status: dict[str, Any], started: float) -> None:
+        metrics.record_cluster_status(name, status)
+        metrics.observe_cluster_sync(name, time.perf_counter() - started)
 
     async def _probe(self, client: KubeClient) -> _Observed:
         try:

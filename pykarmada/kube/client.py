@@ -8,22 +8,26 @@ A credential that changes (exec plugin, tokenFile) is asked for per request; a r
 certificate gives a new TLS context, and aiohttp keys its pooled connections by context, so new
 requests open new connections while old ones drain. A 401 drops the credential that got it and
 the request is sent once more with a fresh one (client-go drops it too, but returns the 401).
+Every request is counted as client-go counts it (``rest_client_requests_total``,
+``rest_client_request_duration_seconds``).
 """
 
 from __future__ import annotations
 
 import json
 import ssl
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 
 from pykarmada.kube.config import Connection, load_client_cert
 from pykarmada.kube.credentials import Credential
 from pykarmada.kube.errors import ApiError
+from pykarmada.kube.metrics import REST_ERROR_CODE, observe_rest_request
 
 PATCH_CONTENT_TYPES = {
     "json": "application/json-patch+json",
@@ -69,6 +73,7 @@ class KubeClient:
         self._session: aiohttp.ClientSession | None = None
         self._ssl = connection.ssl_context()
         self._cert_ssl: tuple[Credential, ssl.SSLContext] | None = None
+        self.host = urlsplit(connection.server).netloc  # the ``host`` label of the client metrics
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -123,17 +128,23 @@ class KubeClient:
             request_headers = dict(headers or {})
             if cred is not None and cred.token:
                 request_headers["Authorization"] = f"Bearer {cred.token}"
-            resp = await self.session.request(
-                method,
-                self.url(path),
-                params=_clean(params),
-                data=data,
-                headers=request_headers,
-                timeout=timeout,
-                ssl=self._ssl_for(cred),
-                proxy=self.connection.proxy_url,
-                server_hostname=self.connection.tls_server_name,
-            )
+            started, code = time.perf_counter(), REST_ERROR_CODE
+            try:
+                resp = await self.session.request(
+                    method,
+                    self.url(path),
+                    params=_clean(params),
+                    data=data,
+                    headers=request_headers,
+                    timeout=timeout,
+                    ssl=self._ssl_for(cred),
+                    proxy=self.connection.proxy_url,
+                    server_hostname=self.connection.tls_server_name,
+                )
+                code = resp.status
+            finally:
+                # counted, as client-go counts requests, once the headers arrived
+                observe_rest_request(method, self.host, code, time.perf_counter() - started)
             if resp.status == 401 and source is not None and cred is not None and attempt == 1:
                 resp.release()
                 source.invalidate(cred)

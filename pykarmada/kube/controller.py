@@ -3,12 +3,17 @@
 Outcomes, as controller-runtime's reconcileHandler: an exception -> rate-limited requeue (logged
 once, here); ``Result(requeue_after=s)`` -> forget the backoff and look again in ``s`` seconds;
 a plain ``Result()`` -> forget the backoff. A 409 conflict is just a requeue.
+
+Each reconcile is counted as controller-runtime counts it (``controller_runtime_reconcile_*``,
+result ``success``, ``error`` or ``requeue_after``); the queue keeps the workqueue metrics under
+the controller's name.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -16,6 +21,7 @@ from typing import Generic, TypeVar
 import aiohttp
 
 from pykarmada.kube.errors import ApiError
+from pykarmada.kube.metrics import ReconcileMetrics
 from pykarmada.kube.workqueue import ShutDown, WorkQueue
 
 log = logging.getLogger(__name__)
@@ -32,11 +38,14 @@ class Result:
 
 
 class Controller(Generic[K]):
-    def __init__(self, name: str, reconcile: Callable[[K], Awaitable[Result | None]], *, workers: int = 4) -> None:
+    def __init__(
+        self, name: str, reconcile: Callable[[K], Awaitable[Result | None]], *, workers: int = 4, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.name = name
         self.reconcile = reconcile
         self.workers = workers
-        self.queue: WorkQueue[K] = WorkQueue()
+        self.queue: WorkQueue[K] = WorkQueue(name=name, clock=clock)
+        self.metrics = ReconcileMetrics(name, workers)
 
     async def run(self) -> None:
         tasks = [asyncio.create_task(self._worker(), name=f"{self.name} worker {i}") for i in range(self.workers)]
@@ -49,25 +58,36 @@ class Controller(Generic[K]):
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _worker(self) -> None:
+        metrics, clock = self.metrics, self.queue.clock
         while True:
             try:
                 key = await self.queue.get()
             except ShutDown:
                 return
+            outcome, panic = "", False
+            metrics.active.inc()
+            started = clock()
             try:
                 result = await self.reconcile(key)
             except asyncio.CancelledError:
                 raise
             except (ApiError, RetryableError, aiohttp.ClientError, OSError, asyncio.TimeoutError) as e:
+                outcome = "error"
                 if not (isinstance(e, ApiError) and e.conflict):
                     log.warning("%s: reconcile %s failed: %s", self.name, key, e)
                 self.queue.add_rate_limited(key)
             except Exception:  # noqa: BLE001 - the worker boundary: log once, retry with backoff
+                outcome, panic = "error", True
                 log.exception("%s: reconcile %s failed", self.name, key)
                 self.queue.add_rate_limited(key)
             else:
+                outcome = "success"
                 self.queue.forget(key)
                 if result is not None and result.requeue_after is not None:
+                    outcome = "requeue_after"
                     self.queue.add_after(key, result.requeue_after)
             finally:
+                metrics.active.dec()
+                if outcome:
+                    metrics.finished(outcome, clock() - started, panic=panic)
                 self.queue.done(key)

@@ -6,6 +6,9 @@
   processed is queued again when ``done`` is called for it;
 * delayed adds (``add_after``) and per-key exponential backoff (``add_rate_limited``), reset
   with ``forget``. The clock is injectable so the semantics can be tested without sleeping.
+
+A queue with a ``name`` keeps client-go's workqueue metrics under that name (an unnamed one, as
+in client-go, keeps none).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import itertools
 import time
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
+
+from pykarmada.kube.metrics import QueueMetrics
 
 K = TypeVar("K", bound=Hashable)
 
@@ -44,7 +49,9 @@ class RateLimiter(Generic[K]):
 
 
 class WorkQueue(Generic[K]):
-    def __init__(self, *, rate_limiter: RateLimiter[K] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, *, name: str = "", rate_limiter: RateLimiter[K] | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._queue: list[K] = []
         self._dirty: set[K] = set()
         self._processing: set[K] = set()
@@ -57,6 +64,7 @@ class WorkQueue(Generic[K]):
         self._shutdown = False
         self.clock = clock
         self.rate_limiter = rate_limiter or RateLimiter()
+        self.metrics = QueueMetrics(name, clock) if name else None
 
     def __len__(self) -> int:
         return len(self._queue)
@@ -65,6 +73,8 @@ class WorkQueue(Generic[K]):
         if self._shutdown or key in self._dirty:
             return
         self._dirty.add(key)
+        if self.metrics is not None:
+            self.metrics.add(key)
         if key not in self._processing:
             self._queue.append(key)
 
@@ -76,6 +86,8 @@ class WorkQueue(Generic[K]):
     def add_after(self, key: K, delay: float) -> None:
         """Queue ``key`` after ``delay`` seconds; a key already waiting keeps the earlier time, so
         a burst of delayed adds collapses into one."""
+        if self.metrics is not None:
+            self.metrics.retry()
         if delay <= 0:
             self.add(key)
             return
@@ -115,6 +127,8 @@ class WorkQueue(Generic[K]):
                 key = self._queue.pop(0)
                 self._processing.add(key)
                 self._dirty.discard(key)
+                if self.metrics is not None:
+                    self.metrics.get(key)
                 return key
             self._changed.clear()
             try:
@@ -123,6 +137,8 @@ class WorkQueue(Generic[K]):
                 pass
 
     def done(self, key: K) -> None:
+        if self.metrics is not None:
+            self.metrics.done(key)
         self._processing.discard(key)
         if key in self._dirty:
             self._queue.append(key)

@@ -25,6 +25,8 @@ def process_spec(ctx: InstallContext) -> ProcessSpec:
         f"--kubeconfig={cp.kubeconfig(ctx.layout, NAME)}",
         "--controllers=*",
         "--leader-elect=true",
+        f"--metrics-bind-address=127.0.0.1:{cp.ports[f'{NAME}/metrics']}",
+        f"--health-probe-bind-address=127.0.0.1:{cp.ports[f'{NAME}/health']}",
     ]
     name = f"karmada/{NAME}"
     return ProcessSpec(name, argv, ctx.layout.log_file(name))

@@ -86,7 +86,7 @@ def is_port_free(port: int) -> bool:
 
 def _port_names(members: list[str]) -> list[str]:
     names = ["etcd/client", "etcd/peer"]
-    names += [f"{CONTROL_PLANE}/{c}" for c in ("kube-apiserver", "kube-controller-manager", *karmada.COMPONENTS)]
+    names += [f"{CONTROL_PLANE}/{c}" for c in ("kube-apiserver", "kube-controller-manager", *karmada.COMPONENTS, *karmada.ENDPOINT_PORTS)]
     for m in members:
         names += [f"{m}/{c}" for c in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")]
     return names
@@ -151,7 +151,8 @@ class Environment:
             self._plan(m, i, ports) for i, m in enumerate(s.member_names, start=1)
         ]
         self._write_component_kubeconfigs(plans)
-        state = EnvState(members=s.member_names, nodes_per_member=s.nodes_per_member, ports=ports)
+        endpoints = karmada.endpoint_urls(plans[0].ports)
+        state = EnvState(members=s.member_names, nodes_per_member=s.nodes_per_member, ports=ports, endpoints=endpoints)
         starter = Starter(self.log)
         try:
             await self._start_all(bins, etcd_pki, plans, ports, starter)
@@ -278,6 +279,9 @@ def usage_text(state: EnvState) -> str:
         "",
         f"Member clusters (contexts {', '.join(state.members)}):",
         f"  kubectl --kubeconfig {m} --context {state.members[0] if state.members else 'member1'} get nodes",
+        "",
+        "Metrics and probes (the aggregated API server's with control-plane credentials):",
+        *(f"  {name}: {url}" for name, url in state.endpoints.items()),
         "",
         "Stop it with `kubectl karmada local-down` (add --purge to delete its state too).",
     ]

@@ -28,6 +28,24 @@ FIELD_MANAGER = "pykarmada-local-up"
 KARMADA_NAMESPACE = "karmada-system"
 # Our servers that local-up starts in the control plane; each gets a port and a serving certificate.
 COMPONENTS = ("karmada-aggregated-apiserver", "karmada-webhook")
+# Their plain-HTTP metrics and health-probe addresses, on loopback (ports named "<component>/<endpoint>").
+ENDPOINT_PORTS = (
+    "karmada-controller-manager/metrics",
+    "karmada-controller-manager/health",
+    "karmada-webhook/metrics",
+    "karmada-webhook/health",
+)
+
+
+def endpoint_urls(ports: dict[str, int]) -> dict[str, str]:
+    """Where each component serves its metrics and probes, from the control plane's own ports
+    (``component -> port``); the aggregated API server serves ``/metrics`` on its secure port."""
+    urls = {"karmada-aggregated-apiserver/metrics": f"https://127.0.0.1:{ports['karmada-aggregated-apiserver']}/metrics"}
+    for component in ("karmada-controller-manager", "karmada-webhook"):
+        urls[f"{component}/metrics"] = f"http://127.0.0.1:{ports[f'{component}/metrics']}/metrics"
+        for probe in ("healthz", "readyz"):
+            urls[f"{component}/{probe}"] = f"http://127.0.0.1:{ports[f'{component}/health']}/{probe}"
+    return dict(sorted(urls.items()))
 
 
 def manifests_dir() -> Path:

@@ -89,6 +89,7 @@ class EnvState:
     karmada_kubeconfig: str = ""
     members_kubeconfig: str = ""
     ready: bool = False
+    endpoints: dict[str, str] = field(default_factory=dict)  # "<component>/metrics|healthz|readyz" -> URL
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -100,6 +101,7 @@ class EnvState:
             "karmadaKubeconfig": self.karmada_kubeconfig,
             "membersKubeconfig": self.members_kubeconfig,
             "ready": self.ready,
+            "endpoints": self.endpoints,
         }
 
     @classmethod
@@ -112,6 +114,7 @@ class EnvState:
             karmada_kubeconfig=data.get("karmadaKubeconfig", ""),
             members_kubeconfig=data.get("membersKubeconfig", ""),
             ready=bool(data.get("ready")),
+            endpoints=dict(data.get("endpoints") or {}),
         )
 
     def not_running(self) -> list[str]:

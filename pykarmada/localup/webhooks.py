@@ -40,6 +40,8 @@ def webhook_spec(ctx: InstallContext) -> ProcessSpec:
         f"--tls-cert-file={serving.cert}",
         f"--tls-private-key-file={serving.key}",
         f"--client-ca-file={plan.pki.ca.cert}",
+        f"--metrics-bind-address=127.0.0.1:{plan.ports[f'{COMPONENT}/metrics']}",
+        f"--health-probe-bind-address=127.0.0.1:{plan.ports[f'{COMPONENT}/health']}",
     ]
     return ProcessSpec(PROCESS_NAME, argv, ctx.layout.log_file(PROCESS_NAME))
 

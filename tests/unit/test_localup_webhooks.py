@@ -56,11 +56,13 @@ def test_local_configurations_point_at_loopback() -> None:
 
 def test_webhook_process_command_line(tmp_path: Path) -> None:
     pair = SimpleNamespace(cert=tmp_path / "s.crt", key=tmp_path / "s.key")
-    plan = SimpleNamespace(ports={"karmada-webhook": 4443}, pki=SimpleNamespace(serving={"karmada-webhook": pair}, ca=SimpleNamespace(cert=tmp_path / "ca.crt")))
+    ports = {"karmada-webhook": 4443, "karmada-webhook/metrics": 4444, "karmada-webhook/health": 4445}
+    plan = SimpleNamespace(ports=ports, pki=SimpleNamespace(serving={"karmada-webhook": pair}, ca=SimpleNamespace(cert=tmp_path / "ca.crt")))
     layout = SimpleNamespace(log_file=lambda name: tmp_path / (name.replace("/", "-") + ".log"))
     spec = webhook_spec(SimpleNamespace(control_plane=plan, layout=layout))  # type: ignore[arg-type]
     assert spec.name == "karmada/karmada-webhook"
     assert spec.argv[:3] == [sys.executable, "-m", "pykarmada.webhooks"]
     assert "--bind-address=127.0.0.1" in spec.argv and "--secure-port=4443" in spec.argv
     assert f"--client-ca-file={tmp_path / 'ca.crt'}" in spec.argv
+    assert "--metrics-bind-address=127.0.0.1:4444" in spec.argv and "--health-probe-bind-address=127.0.0.1:4445" in spec.argv
     assert spec.log == tmp_path / "karmada-karmada-webhook.log"

@@ -9,7 +9,7 @@ import pytest
 from pykarmada.karmada.cluster import MAX_INT64, ClusterStrategy, default_resource_models, validate_spec
 from pykarmada.aggregator.negotiation import negotiate
 from pykarmada.aggregator.patch import merge_patch
-from pykarmada.aggregator.requestinfo import request_info
+from pykarmada.aggregator.requestinfo import metric_labels, request_info
 from pykarmada.aggregator.table import build_table, human_age
 from pykarmada.kube.status import StatusError
 
@@ -166,3 +166,23 @@ def test_proxy_path_keeps_the_rest() -> None:
 
 def test_merge_patch_rfc7386() -> None:
     assert merge_patch({"a": {"b": 1, "c": 2}, "d": [1]}, {"a": {"b": None, "e": 3}, "d": [2]}) == {"a": {"c": 2, "e": 3}, "d": [2]}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "content_type", "labels"),
+    [
+        ("GET", "/apis/cluster.karmada.io/v1alpha1/clusters", {}, "", ("LIST", "cluster", "")),
+        ("GET", "/apis/cluster.karmada.io/v1alpha1/clusters", {"watch": "true"}, "", ("WATCH", "cluster", "")),
+        ("GET", "/apis/cluster.karmada.io/v1alpha1/clusters/m1", {}, "", ("GET", "resource", "")),
+        ("POST", "/apis/cluster.karmada.io/v1alpha1/clusters", {}, "application/json", ("POST", "resource", "")),
+        ("PUT", "/apis/cluster.karmada.io/v1alpha1/clusters/m1/status", {}, "application/json", ("PUT", "resource", "status")),
+        ("PATCH", "/apis/cluster.karmada.io/v1alpha1/clusters/m1", {}, "application/apply-patch+yaml", ("APPLY", "resource", "")),
+        ("DELETE", "/apis/cluster.karmada.io/v1alpha1/clusters", {}, "", ("DELETECOLLECTION", "cluster", "")),
+        ("GET", "/apis/cluster.karmada.io/v1alpha1/clusters/m1/proxy/api/v1/pods", {}, "", ("CONNECT", "resource", "proxy")),
+    ],
+)
+def test_request_metric_labels_as_kube_apiserver(method: str, path: str, query: dict, content_type: str, labels: tuple) -> None:
+    verb, scope, sub = labels
+    got = metric_labels(request_info(method, path, query), content_type, [], "apiserver")
+    assert got == (verb, "", "cluster.karmada.io", "v1alpha1", "clusters", sub, scope, "apiserver")
+    assert metric_labels(request_info(method, path, query), content_type, ["All"], "apiserver")[1] == "All"

@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client import REGISTRY
 
 from pykarmada.certs import CertificateAuthority, issue_client_cert, issue_serving_cert
 from pykarmada.karmada import constants as c
@@ -181,3 +182,18 @@ def test_tls_requires_client_certificates_from_the_ca(tmp_path: Path) -> None:
             await server
 
     asyncio.run(main())
+
+
+def test_requests_are_counted_per_webhook_path_and_code() -> None:
+    def count(code: str) -> float:
+        return REGISTRY.get_sample_value("controller_runtime_webhook_requests_total", {"webhook": "/mutate-work", "code": code}) or 0.0
+
+    async def check(client: TestClient) -> None:
+        ok, bad = count("200"), count("400")
+        assert (await client.post("/mutate-work", json=_review({"kind": "Work"}))).status == 200
+        assert (await client.post("/mutate-work", data=b"{", headers={"Content-Type": "application/json"})).status == 400
+        assert count("200") == ok + 1 and count("400") == bad + 1
+        assert REGISTRY.get_sample_value("controller_runtime_webhook_requests_in_flight", {"webhook": "/mutate-work"}) == 0
+        assert (REGISTRY.get_sample_value("controller_runtime_webhook_latency_seconds_count", {"webhook": "/mutate-work"}) or 0) >= 2
+
+    _run(check)
