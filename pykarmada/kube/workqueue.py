@@ -14,6 +14,7 @@ in client-go, keeps none).
 from __future__ import annotations
 
 import asyncio
+import collections
 import heapq
 import itertools
 import time
@@ -52,7 +53,7 @@ class WorkQueue(Generic[K]):
     def __init__(
         self, *, name: str = "", rate_limiter: RateLimiter[K] | None = None, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self._queue: list[K] = []
+        self._queue: collections.deque[K] = collections.deque()
         self._dirty: set[K] = set()
         self._processing: set[K] = set()
         self._waiting: list[tuple[float, int, K]] = []
@@ -124,7 +125,7 @@ class WorkQueue(Generic[K]):
                 raise ShutDown
             wait = self._promote_due()
             if self._queue:
-                key = self._queue.pop(0)
+                key = self._queue.popleft()
                 self._processing.add(key)
                 self._dirty.discard(key)
                 if self.metrics is not None:
