@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
 
+from pykarmada.kube.serving import serve_app
 from pykarmada.webhooks import override_policy, propagation_policy, resource_binding, review, work
 from pykarmada.webhooks.review import AdmissionRequest, AdmissionResponse, BadObject, MalformedReview
 
@@ -127,25 +127,14 @@ def build_ssl_context(settings: ServerSettings) -> ssl.SSLContext:
 
 
 async def serve(settings: ServerSettings, *, stop: asyncio.Event | None = None) -> None:
-    """Serve until SIGTERM or SIGINT (or until ``stop`` is set), then shut down cleanly."""
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):
-            pass
-    runner = web.AppRunner(build_app(), access_log=None, shutdown_timeout=5)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, settings.bind_address, settings.secure_port, ssl_context=build_ssl_context(settings))
-        await site.start()
+    """Serve until SIGTERM or SIGINT (or until ``stop`` is set), then shut down within a second."""
+
+    def started() -> None:
         log.info(
             "karmada-webhook serving on https://%s:%d (TLS >= %s, client certificates %s)",
             settings.bind_address, settings.secure_port, settings.tls_min_version,
             "required" if settings.client_ca_file else "not required",
         )  # fmt: skip
-        await stop.wait()
-        log.info("shutting down")
-    finally:
-        await runner.cleanup()
+
+    await serve_app(build_app(), settings.bind_address, settings.secure_port, build_ssl_context(settings), stop=stop, on_started=started)
+    log.info("shut down")
