@@ -87,4 +87,3 @@ async def serve_app(
         await stop.wait()
     finally:
         await runner.cleanup()
-        L.warning("cleanup %.3f", time.monotonic()-t)

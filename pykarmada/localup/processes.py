@@ -51,11 +51,16 @@ def _stat(pid: int) -> tuple[str, int] | None:
 
 
 def start(spec: ProcessSpec) -> ProcessRecord:
+    return record_of(spec, spawn(spec))
+
+
+def spawn(spec: ProcessSpec) -> subprocess.Popen[bytes]:
+    """Start the process detached, in a session of its own, its output appended to its log."""
     spec.log.parent.mkdir(parents=True, exist_ok=True)
     with open(spec.log, "ab") as log:
         log.write(f"\n==== {time.strftime('%Y-%m-%dT%H:%M:%S')} starting {spec.name}\n".encode())
         log.flush()
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             spec.argv,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -64,6 +69,9 @@ def start(spec: ProcessSpec) -> ProcessRecord:
             close_fds=True,
             env=spec.env,
         )
+
+
+def record_of(spec: ProcessSpec, proc: subprocess.Popen[bytes]) -> ProcessRecord:
     stat = _stat(proc.pid)
     return ProcessRecord(spec.name, proc.pid, stat[1] if stat else 0, str(spec.log))
 
