@@ -90,7 +90,10 @@ def _reap(pid: int) -> None:
         pass
 
 
-def stop(records: Iterable[ProcessRecord], *, grace: float = 10.0) -> list[str]:
+STOP_GRACE = 10.0
+
+
+def stop(records: Iterable[ProcessRecord], *, grace: float = STOP_GRACE) -> list[str]:
     """SIGTERM every running process (its whole session), SIGKILL what is left after ``grace``
     seconds. Returns the names of processes that had to be killed."""
     running = [r for r in records if is_running(r)]
