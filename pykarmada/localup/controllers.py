@@ -90,15 +90,15 @@ async def join_members(ctx: InstallContext, members: list[ClusterPlan]) -> None:
     process neither probes a stale endpoint nor is taken as ready on a condition from before."""
     since = now_rfc3339()
     async with KubeClient(ctx.control_plane.connection("admin")) as client:
-        existing = [m for m in members if await _joined(client, m.name)]
-        moved = {m.name for m in existing if await refresh_member(client, m)}
+        existing = {m.name for m in members if await _joined(client, m.name)}
+        moved = {m.name for m in members if m.name in existing and await refresh_member(client, m)}
         restarting = not ctx.starter.is_running(f"karmada/{NAME}")
-        stale = {m.name for m in existing} if restarting else moved
+        stale = existing if restarting else moved
         for name in sorted(stale):
             await mark_status_unknown(client, name)
         record = ctx.starter.start(process_spec(ctx))
         for member in members:
-            if member.name not in {m.name for m in existing}:
+            if member.name not in existing:
                 await join_member(client, member)
 
         async def ready(name: str) -> bool:
