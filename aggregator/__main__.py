@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 
-from aiohttp import web
-
-from pykarmada.aggregator.app import Settings, build_app, server_ssl_context
+from pykarmada.aggregator.app import Settings, serve
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
@@ -42,9 +41,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
 
 
 def main(argv: list[str] | None = None) -> None:
-    settings = parse_args(argv)
-    server_ssl = server_ssl_context(settings)
-    web.run_app(build_app(settings, server_ssl), host=settings.bind_address, port=settings.secure_port, ssl_context=server_ssl, access_log=None, print=None)
+    asyncio.run(serve(parse_args(argv)))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import connection_from_kubeconfig
 from pykarmada.kube.metrics import APISERVER_COMPONENT, observe_apiserver_request
 from pykarmada.kube.metrics_server import metrics_handler
+from pykarmada.kube.serving import serve_app, track_stopping
 from pykarmada.kube.status import StatusError
 
 log = logging.getLogger(__name__)
@@ -169,6 +170,7 @@ def build_app(settings: Settings, server_ssl: ssl.SSLContext) -> web.Application
     app[SETTINGS] = settings
     app[SERVER_SSL] = server_ssl
     app.cleanup_ctx.append(_resources)
+    track_stopping(app)
     v3 = openapi.openapi_v3()
     app.add_routes(
         [
@@ -186,3 +188,10 @@ def build_app(settings: Settings, server_ssl: ssl.SSLContext) -> web.Application
         ]
     )
     return app
+
+
+async def serve(settings: Settings) -> None:
+    """Serve until SIGTERM or SIGINT; then watches end cleanly and the process exits promptly."""
+    server_ssl = server_ssl_context(settings)
+    await serve_app(build_app(settings, server_ssl), settings.bind_address, settings.secure_port, server_ssl)
+    log.info("shut down")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from pykarmada.kube.metrics_server import BindAddress, Endpoints, health_app, instrument_webhook, metrics_app
+from pykarmada.kube.serving import serve_app
 from pykarmada.webhooks import override_policy, propagation_policy, resource_binding, review, work
 from pykarmada.webhooks.review import AdmissionRequest, AdmissionResponse, BadObject, MalformedReview
 
@@ -130,32 +130,24 @@ def build_ssl_context(settings: ServerSettings) -> ssl.SSLContext:
 
 
 async def serve(settings: ServerSettings, *, stop: asyncio.Event | None = None) -> None:
-    """Serve until SIGTERM or SIGINT (or until ``stop`` is set), then shut down cleanly."""
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):
-            pass
-    runner = web.AppRunner(build_app(), access_log=None, shutdown_timeout=5)
-    await runner.setup()
+    """Serve until SIGTERM or SIGINT (or until ``stop`` is set), then shut down within a second."""
     serving = False
     endpoints = Endpoints()
     endpoints.add("metrics", settings.metrics_bind_address, metrics_app())
     endpoints.add("health probes", settings.health_probe_bind_address, health_app(lambda: serving))
-    try:
-        await endpoints.start()
-        site = web.TCPSite(runner, settings.bind_address, settings.secure_port, ssl_context=build_ssl_context(settings))
-        await site.start()
+
+    def started() -> None:
+        nonlocal serving
         serving = True
         log.info(
             "karmada-webhook serving on https://%s:%d (TLS >= %s, client certificates %s)",
             settings.bind_address, settings.secure_port, settings.tls_min_version,
             "required" if settings.client_ca_file else "not required",
         )  # fmt: skip
-        await stop.wait()
-        log.info("shutting down")
+
+    await endpoints.start()
+    try:
+        await serve_app(build_app(), settings.bind_address, settings.secure_port, build_ssl_context(settings), stop=stop, on_started=started)
     finally:
-        await runner.cleanup()
         await endpoints.stop()
+    log.info("shut down")

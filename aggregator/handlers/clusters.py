@@ -19,6 +19,7 @@ from pykarmada.aggregator.openapi import GROUP_VERSION, cluster_schema, unknown_
 from pykarmada.aggregator.patch import PATCH_TYPES, apply_patch, parse_patch
 from pykarmada.aggregator.storage import Selection, Store
 from pykarmada.aggregator.table import build_table
+from pykarmada.kube.serving import until_stopping
 from pykarmada.kube.labels import SelectorError, parse_field_selector, parse_label_selector
 from pykarmada.kube.status import StatusError
 
@@ -164,7 +165,8 @@ class ClusterHandlers:
         try:
             # Answer the headers at once: clients wait for them before they read events.
             await response.prepare(request)
-            await asyncio.wait_for(stream(), timeout)
+            # Shutting down ends the stream as the timeout does: cleanly, the client watches again.
+            await asyncio.wait_for(until_stopping(request.app, stream()), timeout)
         except asyncio.TimeoutError:
             pass
         except StatusError as e:

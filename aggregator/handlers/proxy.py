@@ -25,6 +25,7 @@ from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection
 from pykarmada.kube.errors import ApiError
 from pykarmada.kube.secrets import SecretCache
+from pykarmada.kube.serving import until_stopping
 from pykarmada.kube.status import StatusError
 
 log = logging.getLogger(__name__)
@@ -148,8 +149,13 @@ class ProxyHandler:
             for k, v in headers:
                 response.headers.add(k, v)
             await response.prepare(request)
-            async for chunk in upstream.content.iter_any():
-                await response.write(chunk)
+
+            async def relay() -> None:
+                async for chunk in upstream.content.iter_any():
+                    await response.write(chunk)
+
+            # A shutdown ends the stream (a member watch, logs -f) cleanly; the client re-requests.
+            await until_stopping(request.app, relay())
             await response.write_eof()
             return response
 
@@ -178,6 +184,8 @@ class ProxyHandler:
                     break
             await dst.close()
 
-        await asyncio.gather(relay(upstream, downstream), relay(downstream, upstream), return_exceptions=True)
+        both = asyncio.gather(relay(upstream, downstream), relay(downstream, upstream), return_exceptions=True)
+        await until_stopping(request.app, both)
+        await downstream.close()
         await upstream.close()
         return downstream

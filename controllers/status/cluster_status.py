@@ -9,7 +9,7 @@ import asyncio
 import copy
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiohttp
@@ -102,20 +102,24 @@ class ClusterStatusController:
         return _Observed("False", c.CLUSTER_REASON_NOT_REACHABLE, c.CLUSTER_MSG_NOT_REACHABLE)
 
     def _thresholded(self, name: str, cluster: dict[str, Any], observed: _Observed) -> tuple[str, str, str]:
-        """What to publish: a change of readiness only after it was observed for the threshold."""
-        current = next((x for x in (cluster.get("status") or {}).get("conditions") or [] if x.get("type") == c.CLUSTER_CONDITION_READY), None)
+        """What to publish, as upstream's condition cache: the first observation after this process
+        started as it is (the condition in etcd may be left from before); then a change between True
+        and not True only once it has been observed for the threshold, so one probe does not flap."""
+        published = (observed.status, observed.reason, observed.message)
         previous = self._observed.get(name)
-        if previous is None or previous.status != observed.status:
-            self._observed[name] = observed
-        else:
-            previous.reason, previous.message = observed.reason, observed.message
-        seen = self._observed[name]
-        if current is None or current.get("status") == observed.status:
-            return observed.status, observed.reason, observed.message
-        threshold = self.failure_threshold if current.get("status") == "True" else self.success_threshold
-        if time.monotonic() - seen.since >= threshold:
-            return observed.status, observed.reason, observed.message
-        return current["status"], current.get("reason", ""), current.get("message", "")
+        if previous is None:
+            self._observed[name] = replace(observed, since=float("-inf"))
+            return published
+        current = next((x for x in (cluster.get("status") or {}).get("conditions") or [] if x.get("type") == c.CLUSTER_CONDITION_READY), None)
+        if current is None:
+            return published
+        if previous.status != observed.status:
+            self._observed[name] = previous = observed
+        threshold = self.success_threshold if observed.status == "True" else self.failure_threshold
+        flips = (observed.status == "True") != (current.get("status") == "True")
+        if flips and time.monotonic() - previous.since < threshold:
+            return current["status"], current.get("reason", ""), current.get("message", "")
+        return published
 
     async def _collect(self, client: KubeClient, cluster: dict[str, Any], status: dict[str, Any]) -> None:
         version, discovered = await asyncio.gather(client.get("/version"), self._discover(client))

@@ -151,6 +151,41 @@ async def join_cluster(
     return cluster
 
 
+async def refresh_join(control_plane: KubeClient, member: KubeClient, name: str, *, namespace: str) -> list[str]:
+    """Bring the joined Push cluster ``name`` up to date with how its member is reached now: the
+    Cluster's ``spec.apiEndpoint`` and the token and CA bundle of its two Secrets (a member that
+    restarted on another port, or with new credentials). Idempotent: only what moved is patched;
+    returns what was. The member side is ensured as join makes it."""
+    cluster = await control_plane.get(f"{c.CLUSTERS_PATH}/{name}")
+    spec = cluster.get("spec") or {}
+    cluster_id = (await member.get("/api/v1/namespaces/kube-system"))["metadata"]["uid"]
+    if spec.get("id") and spec["id"] != cluster_id:
+        raise JoinError(f"cluster {name!r} is joined with id {spec['id']}, but this member's id is {cluster_id}; unjoin it first")
+    token_data, impersonator_data = await _member_identity(member, name, namespace)
+    wanted = {
+        "secretRef": {"token": token_data["token"], "caBundle": token_data.get("ca.crt", "")},
+        "impersonatorSecretRef": {"token": impersonator_data["token"]},
+    }
+    changed: list[str] = []
+    owner = {"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster", "name": name, "uid": cluster["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+    for field, data in wanted.items():
+        ref = spec.get(field) or {"namespace": namespace, "name": name if field == "secretRef" else f"{name}-impersonator"}
+        path = f"/api/v1/namespaces/{ref['namespace']}/secrets"
+        secret = await _create(control_plane, path, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": ref["name"], "namespace": ref["namespace"], "labels": SYSTEM_LABELS, "ownerReferences": [owner]}, "data": data})
+        if any((secret.get("data") or {}).get(k) != v for k, v in data.items()):
+            await control_plane.patch(f"{path}/{ref['name']}", {"data": data})
+            changed.append(f"secret {ref['namespace']}/{ref['name']}")
+        if spec.get(field) != ref:
+            spec[field] = ref
+            changed.append(f"spec.{field}")
+    if spec.get("apiEndpoint") != member.connection.server:
+        spec["apiEndpoint"] = member.connection.server
+        changed.append("spec.apiEndpoint")
+    if any(x.startswith("spec.") for x in changed):
+        await control_plane.patch(f"{c.CLUSTERS_PATH}/{name}", {"spec": {k: spec[k] for k in ("apiEndpoint", "secretRef", "impersonatorSecretRef")}})
+    return changed
+
+
 async def _delete(client: KubeClient, path: str) -> None:
     try:
         await client.delete(path)

@@ -26,6 +26,7 @@ from pykarmada.kube.workqueue import ShutDown, WorkQueue
 
 log = logging.getLogger(__name__)
 K = TypeVar("K", bound=Hashable)
+SHUTDOWN_GRACE = 0.5
 
 
 class RetryableError(Exception):
@@ -48,11 +49,14 @@ class Controller(Generic[K]):
         self.metrics = ReconcileMetrics(name, workers)
 
     async def run(self) -> None:
+        """Work until cancelled; then take no new key, let the reconciles in flight finish their
+        writes for up to ``SHUTDOWN_GRACE`` seconds, and cancel what is left."""
         tasks = [asyncio.create_task(self._worker(), name=f"{self.name} worker {i}") for i in range(self.workers)]
         try:
-            await asyncio.gather(*tasks)
+            await asyncio.wait(tasks)  # unlike gather, a cancellation here leaves the workers running
         finally:
             self.queue.shut_down()
+            await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE)
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from pykarmada.karmada import constants as c
-from pykarmada.karmada.join import join_cluster
+from pykarmada.karmada.join import join_cluster, refresh_join
 from pykarmada.kube.client import KubeClient
+from pykarmada.kube.conditions import get_condition, now_rfc3339, set_condition
 from pykarmada.kube.errors import ApiError
 from pykarmada.localup.components import ClusterPlan
 from pykarmada.localup.nodes import member_region_zone
 from pykarmada.localup.install_context import InstallContext
-from pykarmada.localup.processes import ProcessRecord, ProcessSpec
+from pykarmada.localup.processes import ProcessSpec
 
 NAME = "karmada-controller-manager"
+# What upstream's cluster controller writes when a cluster's status stopped being posted.
+STATUS_UNKNOWN_REASON = "ClusterStatusUnknown"
+STATUS_UNKNOWN_MESSAGE = "Cluster status controller stopped posting cluster status."
 
 
 def process_spec(ctx: InstallContext) -> ProcessSpec:
@@ -32,27 +37,74 @@ def process_spec(ctx: InstallContext) -> ProcessSpec:
     return ProcessSpec(name, argv, ctx.layout.log_file(name))
 
 
-async def join_member(control_plane: KubeClient, member: ClusterPlan) -> None:
-    """Join ``member`` unless it already is (a restarted environment keeps its Clusters)."""
+async def _joined(control_plane: KubeClient, name: str) -> bool:
     try:
-        await control_plane.get(f"{c.CLUSTERS_PATH}/{member.name}")
-        return
+        await control_plane.get(f"{c.CLUSTERS_PATH}/{name}")
+        return True
     except ApiError as e:
-        if not e.not_found:
-            raise
+        if e.not_found:
+            return False
+        raise
+
+
+async def join_member(control_plane: KubeClient, member: ClusterPlan) -> None:
     region, zone = member_region_zone(member.index)
     async with KubeClient(member.connection("admin")) as member_client:
         await join_cluster(control_plane, member_client, member.name, namespace=c.KARMADA_CLUSTER_NAMESPACE, provider="kwok", region=region, zones=[zone])
 
 
-async def cluster_ready(control_plane: KubeClient, name: str) -> bool:
-    cluster = await control_plane.get(f"{c.CLUSTERS_PATH}/{name}")
-    return any(x.get("type") == "Ready" and x.get("status") == "True" for x in (cluster.get("status") or {}).get("conditions") or [])
+async def refresh_member(control_plane: KubeClient, member: ClusterPlan) -> list[str]:
+    """A restarted environment keeps its Clusters; bring each up to date with its member as it
+    runs now (a member whose port was taken meanwhile listens elsewhere)."""
+    async with KubeClient(member.connection("admin")) as member_client:
+        return await refresh_join(control_plane, member_client, member.name, namespace=c.KARMADA_CLUSTER_NAMESPACE)
 
 
-async def join_members(ctx: InstallContext, controller: ProcessRecord, members: list[ClusterPlan]) -> None:
+async def mark_status_unknown(control_plane: KubeClient, name: str) -> None:
+    """Say what is known of a Cluster whose status nobody posted while the environment was down:
+    nothing (Ready Unknown, as upstream's cluster controller says of a cluster whose status stopped
+    being posted). The next Ready=True is then a probe of this run, never one left in etcd."""
+    path = f"{c.CLUSTERS_PATH}/{name}/status"
+    while True:
+        cluster = await control_plane.get(path)
+        status = cluster.setdefault("status", {})
+        status["conditions"] = set_condition(status.get("conditions"), c.CLUSTER_CONDITION_READY, "Unknown", STATUS_UNKNOWN_REASON, STATUS_UNKNOWN_MESSAGE)
+        try:
+            await control_plane.replace(path, cluster)
+            return
+        except ApiError as e:
+            if not e.conflict:
+                raise
+
+
+def ready_since(cluster: dict[str, Any], since: str | None) -> bool:
+    """Ready=True, and when ``since`` (RFC 3339) is given, become so at or after it."""
+    ready = get_condition((cluster.get("status") or {}).get("conditions"), c.CLUSTER_CONDITION_READY)
+    if ready is None or ready.get("status") != "True":
+        return False
+    return since is None or ready.get("lastTransitionTime", "") >= since
+
+
+async def join_members(ctx: InstallContext, members: list[ClusterPlan]) -> None:
+    """Start the controller process and register every member; return once the controller
+    process has observed each Ready in this run. Clusters that exist already (a restart) are
+    brought up to date first and their old Ready condition set Unknown, so that the controller
+    process neither probes a stale endpoint nor is taken as ready on a condition from before."""
+    since = now_rfc3339()
     async with KubeClient(ctx.control_plane.connection("admin")) as client:
+        existing = {m.name for m in members if await _joined(client, m.name)}
+        moved = {m.name for m in members if m.name in existing and await refresh_member(client, m)}
+        restarting = not ctx.starter.is_running(f"karmada/{NAME}")
+        stale = existing if restarting else moved
+        for name in sorted(stale):
+            await mark_status_unknown(client, name)
+        record = ctx.starter.start(process_spec(ctx))
         for member in members:
-            await join_member(client, member)
+            if member.name not in existing:
+                await join_member(client, member)
+
+        async def ready(name: str) -> bool:
+            return ready_since(await client.get(f"{c.CLUSTERS_PATH}/{name}"), since if name in stale else None)
+
         for member in members:
-            await ctx.starter.wait(controller, lambda m=member: cluster_ready(client, m.name), ctx.timeout, f"reporting {member.name} Ready")
+            await ctx.starter.wait(record, lambda m=member: ready(m.name), ctx.timeout, f"reporting {member.name} Ready")

@@ -14,7 +14,7 @@ import os
 import shutil
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from pykarmada.certs.ca import write_private
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection, build_kubeconfig
 from pykarmada.kube.errors import ApiError
-from pykarmada.localup import components, karmada, nodes, processes
+from pykarmada.localup import components, controllers, karmada, nodes, processes
 from pykarmada.localup.binaries import Binaries, ensure_binaries
 from pykarmada.localup.components import CONTROL_PLANE, ClusterPlan
 from pykarmada.localup.install_context import InstallContext
@@ -92,20 +92,53 @@ def _port_names(members: list[str]) -> list[str]:
     return names
 
 
-def _assign_ports(layout: Layout, members: list[str]) -> dict[str, int]:
+def _port_owner(port_name: str) -> str:
+    """The process listening on a port of ``_port_names``: etcd for its two, else the same name."""
+    return "etcd" if port_name.startswith("etcd/") else port_name
+
+
+def _assign_ports(layout: Layout, members: list[str], keep: Collection[str] = ()) -> tuple[dict[str, int], set[str]]:
     """Reuse the ports of the previous run where they are still free (the etcd data remembers its
-    peer URL), and pick free ones for the rest."""
+    peer URL) or held by a process of ours that keeps running (``keep``: process names), and pick
+    free ones for the rest. Also returns the processes whose port moved."""
     try:
         previous = {k: int(v) for k, v in json.loads(layout.ports_file.read_text()).items()}
     except (OSError, ValueError):
         previous = {}
     names = _port_names(members)
-    ports = {n: previous[n] for n in names if n in previous and is_port_free(previous[n])}
+    ports = {n: previous[n] for n in names if n in previous and (_port_owner(n) in keep or is_port_free(previous[n]))}
     fresh = iter(p for p in _free_ports(len(names) + 8) if p not in ports.values())
     for n in names:
         ports.setdefault(n, next(fresh))
     layout.ports_file.write_text(json.dumps(ports, indent=2))
-    return ports
+    return ports, {_port_owner(n) for n in names if n in previous and previous[n] != ports[n]}
+
+
+def restart_with(moved: Collection[str], running: Collection[str]) -> set[str]:
+    """Which ``running`` processes must restart too because a process they dial now listens on
+    another port: everything dials etcd; a cluster's components dial its kube-apiserver; the
+    controller process keeps a client (and informers) per member endpoint."""
+    if "etcd" in moved:
+        return set(running)
+    out: set[str] = set()
+    for name in moved:
+        cluster, _, component = name.partition("/")
+        if component == "kube-apiserver":
+            out.update(r for r in running if r.startswith(f"{cluster}/"))
+            if cluster != CONTROL_PLANE:
+                out.add(f"{CONTROL_PLANE}/{controllers.NAME}")
+    return out & set(running)
+
+
+def stop_order(records: list[ProcessRecord]) -> list[list[ProcessRecord]]:
+    """Who stops first: the controller process (it writes through the servers below and gives its
+    Lease back), then our servers, then the Kubernetes components, etcd last."""
+    ours = {f"{CONTROL_PLANE}/{n}" for n in karmada.COMPONENTS}
+    tiers: list[list[ProcessRecord]] = [[], [], [], []]
+    for r in records:
+        rank = 0 if r.name == f"{CONTROL_PLANE}/{controllers.NAME}" else 1 if r.name in ours else 3 if r.name == "etcd" else 2
+        tiers[rank].append(r)
+    return [t for t in tiers if t]
 
 
 def _write_kubeconfig(path: Path, entries: list[tuple[str, Connection]], current: str | None = None) -> None:
@@ -120,40 +153,47 @@ class Environment:
 
     # ---- up -------------------------------------------------------------------------------
     def up(self, binaries: Binaries | None = None) -> EnvState:
+        """Start the environment; one that runs is reused, one that runs in part is completed
+        (the stopped components start again, on their recorded ports when free)."""
         with self.layout.locked():
             existing = load_state(self.layout)
+            running: list[ProcessRecord] = []
             if existing is not None:
-                return self._reuse(existing)
+                self._check_size(existing)
+                dead = existing.not_running()
+                if not dead:
+                    self.log("a local environment is already running; reusing it")
+                    return existing
+                self.log(f"a local environment is partly running; starting what stopped: {', '.join(dead)}")
+                running = [p for p in existing.processes if p.name not in dead]
             bins = binaries or ensure_binaries(log=self.log)
-            return asyncio.run(self._up(bins))
+            return asyncio.run(self._up(bins, running))
 
-    def _reuse(self, state: EnvState) -> EnvState:
-        dead = state.not_running()
-        if dead:
-            raise AlreadyRunning(
-                f"a local environment in {self.layout.root} is only partly running ({', '.join(dead)} stopped); "
-                "run `kubectl karmada local-down` first"
-            )
+    def _check_size(self, state: EnvState) -> None:
         if state.members != self.settings.member_names or state.nodes_per_member != self.settings.nodes_per_member:
             raise AlreadyRunning(
                 f"a local environment with {len(state.members)} members and {state.nodes_per_member} nodes each is "
                 f"already running in {self.layout.root}; run `kubectl karmada local-down` first to change its size"
             )
-        self.log("a local environment is already running; reusing it")
-        return state
 
-    async def _up(self, bins: Binaries) -> EnvState:
+    async def _up(self, bins: Binaries, running: list[ProcessRecord]) -> EnvState:
         s, layout = self.settings, self.layout
         started = time.monotonic()
         etcd_pki = ensure_etcd_pki(layout.pki)
-        ports = _assign_ports(layout, s.member_names)
+        ports, moved = _assign_ports(layout, s.member_names, keep=[r.name for r in running])
+        for name in sorted(moved):
+            self.log(f"{name}: its previous port is taken; it listens on a new one")
+        dependents = restart_with(moved, [r.name for r in running])
+        if dependents:
+            self.log(f"restarting {', '.join(sorted(dependents))}: a process they connect to moved")
+            processes.stop([r for r in running if r.name in dependents])
         plans = [self._plan(CONTROL_PLANE, 0, ports)] + [
             self._plan(m, i, ports) for i, m in enumerate(s.member_names, start=1)
         ]
         self._write_component_kubeconfigs(plans)
         endpoints = karmada.endpoint_urls(plans[0].ports)
         state = EnvState(members=s.member_names, nodes_per_member=s.nodes_per_member, ports=ports, endpoints=endpoints)
-        starter = Starter(self.log)
+        starter = Starter(self.log, running)
         try:
             await self._start_all(bins, etcd_pki, plans, ports, starter)
             state.processes = starter.records
@@ -161,7 +201,7 @@ class Environment:
             state.ready = True
             state.save(layout)
         except BaseException:
-            processes.stop(starter.records)
+            processes.stop(starter.started)
             raise
         self.log(f"local environment ready in {time.monotonic() - started:.1f}s")
         return state
@@ -187,7 +227,7 @@ class Environment:
         self, bins: Binaries, etcd_pki: EtcdPki, plans: list[ClusterPlan], ports: dict[str, int], starter: Starter
     ) -> None:
         s, layout, timeout = self.settings, self.layout, self.settings.timeout
-        self.log("starting etcd")
+        starter.phase("starting etcd")
         etcd = starter.start(components.etcd_spec(bins, layout, etcd_pki, ports["etcd/client"], ports["etcd/peer"]))
         etcd_conn = Connection(
             server=f"https://127.0.0.1:{ports['etcd/client']}",
@@ -197,7 +237,7 @@ class Environment:
         )
         await starter.wait(etcd, lambda: etcd_healthy(etcd_conn), timeout, "healthy")
 
-        self.log(f"starting {len(plans)} kube-apiservers (control plane + {s.members} members)")
+        starter.phase(f"starting {len(plans)} kube-apiservers (control plane + {s.members} members)")
         apiservers = [
             starter.start(components.apiserver_spec(bins, layout, p, etcd_pki, ports["etcd/client"])) for p in plans
         ]
@@ -205,7 +245,7 @@ class Environment:
             *(starter.wait(r, lambda p=p: http_ok(p.connection("admin"), "/readyz"), timeout) for r, p in zip(apiservers, plans))
         )
 
-        self.log("starting controller managers, schedulers and kwok; installing Karmada in the control plane")
+        starter.phase("starting controller managers, schedulers and kwok; installing Karmada in the control plane")
         install_ctx = InstallContext(bins, layout, plans[0], starter, timeout, etcd_pki, ports["etcd/client"])
         waits: list[Awaitable[None]] = [karmada.install(install_ctx)]
         for plan in plans:
@@ -224,7 +264,7 @@ class Environment:
                 kwok = starter.records[-1]
                 waits.append(self._bring_up_nodes(plan, kwok, starter))
         await asyncio.gather(*waits)
-        self.log(f"starting the controller process and joining {len(plans) - 1} members")
+        starter.phase(f"starting the controller process and joining {len(plans) - 1} members")
         await karmada.start_controllers_and_join(install_ctx, plans[1:])
 
     async def _bring_up_nodes(self, plan: ClusterPlan, kwok: ProcessRecord, starter: Starter) -> None:
@@ -255,7 +295,7 @@ class Environment:
         """Stop every recorded process; returns the names of those that had to be killed."""
         with self.layout.locked():
             state = load_state(self.layout)
-            killed = processes.stop(state.processes) if state else []
+            killed = [name for tier in stop_order(state.processes) for name in processes.stop(tier)] if state else []
             self.layout.state_file.unlink(missing_ok=True)
             if purge:
                 for f in (self.settings.kubeconfig_dir / KARMADA_KUBECONFIG, self.settings.kubeconfig_dir / MEMBERS_KUBECONFIG):

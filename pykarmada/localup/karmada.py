@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from pykarmada.karmada.join import JoinError
 from pykarmada.kube.apply import apply_objects, load_manifests
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.discovery import RESTMapper, UnknownKind
@@ -67,11 +68,10 @@ async def install(ctx: InstallContext) -> None:
 
 
 async def start_controllers_and_join(ctx: InstallContext, members: list[ClusterPlan]) -> None:
-    """After install() and once the members run: the controller process, then every member joined."""
-    record = ctx.starter.start(controllers.process_spec(ctx))
+    """After install() and once the members run: the controller process and every member joined."""
     try:
-        await controllers.join_members(ctx, record, members)
-    except (ApiError, click.ClickException) as e:
+        await controllers.join_members(ctx, members)
+    except (ApiError, JoinError, click.ClickException) as e:
         raise ComponentFailed("karmada/join", str(e)) from e
 
 

@@ -51,11 +51,16 @@ def _stat(pid: int) -> tuple[str, int] | None:
 
 
 def start(spec: ProcessSpec) -> ProcessRecord:
+    return record_of(spec, spawn(spec))
+
+
+def spawn(spec: ProcessSpec) -> subprocess.Popen[bytes]:
+    """Start the process detached, in a session of its own, its output appended to its log."""
     spec.log.parent.mkdir(parents=True, exist_ok=True)
     with open(spec.log, "ab") as log:
         log.write(f"\n==== {time.strftime('%Y-%m-%dT%H:%M:%S')} starting {spec.name}\n".encode())
         log.flush()
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             spec.argv,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -64,6 +69,9 @@ def start(spec: ProcessSpec) -> ProcessRecord:
             close_fds=True,
             env=spec.env,
         )
+
+
+def record_of(spec: ProcessSpec, proc: subprocess.Popen[bytes]) -> ProcessRecord:
     stat = _stat(proc.pid)
     return ProcessRecord(spec.name, proc.pid, stat[1] if stat else 0, str(spec.log))
 
@@ -82,7 +90,10 @@ def _reap(pid: int) -> None:
         pass
 
 
-def stop(records: Iterable[ProcessRecord], *, grace: float = 10.0) -> list[str]:
+STOP_GRACE = 10.0
+
+
+def stop(records: Iterable[ProcessRecord], *, grace: float = STOP_GRACE) -> list[str]:
     """SIGTERM every running process (its whole session), SIGKILL what is left after ``grace``
     seconds. Returns the names of processes that had to be killed."""
     running = [r for r in records if is_running(r)]

@@ -35,14 +35,34 @@ class ComponentFailed(Exception):
 
 
 class Starter:
-    """Starts processes and remembers them, so a failure can stop everything started so far."""
+    """Starts processes and remembers them, so a failure can stop everything started so far.
 
-    def __init__(self, log: Log) -> None:
-        self.records: list[ProcessRecord] = []
+    ``running`` are processes of this environment that still run (a restart of the components that
+    stopped): a spec of the same name adopts the running process instead of starting another."""
+
+    def __init__(self, log: Log, running: list[ProcessRecord] | None = None) -> None:
+        self.records: list[ProcessRecord] = []  # the environment's processes, adopted or started
+        self.started: list[ProcessRecord] = []  # those this run started
+        self._running = {r.name: r for r in running or [] if processes.is_running(r)}
+        self.resuming = bool(self._running)
         self.log = log
 
+    def phase(self, message: str) -> None:
+        """Announce a step of a fresh start; a restart names each process it starts instead."""
+        if not self.resuming:
+            self.log(message)
+
+    def is_running(self, name: str) -> bool:
+        """Whether ``name`` runs already and will be adopted rather than started."""
+        return name in self._running
+
     def start(self, spec: ProcessSpec) -> ProcessRecord:
-        record = processes.start(spec)
+        record = self._running.pop(spec.name, None)
+        if record is None:
+            if self.resuming:
+                self.log(f"starting {spec.name}")
+            record = processes.start(spec)
+            self.started.append(record)
         self.records.append(record)
         return record
 

@@ -9,6 +9,7 @@ import click
 
 from pykarmada.localup.binaries import BuildError
 from pykarmada.localup.environment import AlreadyRunning, Environment, Settings, usage_text
+from pykarmada.localup.processes import STOP_GRACE
 from pykarmada.localup.starter import ComponentFailed
 from pykarmada.localup.state import EnvironmentBusy, default_state_dir
 
@@ -76,5 +77,5 @@ def local_down(purge: bool, state_dir: Path, kubeconfig_dir: Path) -> None:
         _echo(f"error: {e}")
         raise SystemExit(1) from None
     for name in killed:
-        _echo(f"warning: {name} did not stop on SIGTERM and was killed")
+        _echo(f"warning: {name} did not stop within {STOP_GRACE:.0f}s of SIGTERM and was killed (SIGKILL)")
     click.echo("local environment stopped" + (" and purged" if purge else ""))

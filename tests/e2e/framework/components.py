@@ -3,6 +3,7 @@ that local-down still stops everything."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from pykarmada.localup import processes
@@ -23,11 +24,15 @@ def stop_component(env: LocalEnv, name: str, *, kill: bool = False) -> ProcessSp
     return ProcessSpec(name, argv, Path(record.log))
 
 
-def start_component(env: LocalEnv, spec: ProcessSpec) -> None:
+def start_component(env: LocalEnv, spec: ProcessSpec) -> subprocess.Popen[bytes]:
+    """Start ``spec`` as a child of the test process (so a test can read its exit status), recorded
+    in state.json in place of the stopped one."""
     layout = Layout(env.state_dir)
     state = load_state(layout)
     assert state is not None
-    record = processes.start(spec)
+    proc = processes.spawn(spec)
+    record = processes.record_of(spec, proc)
     state.processes = [record if p.name == spec.name else p for p in state.processes]
     state.save(layout)
     env.state = state
+    return proc
