@@ -93,8 +93,11 @@ def _port_names(members: list[str]) -> list[str]:
 
 
 def _port_owner(port_name: str) -> str:
-    """The process listening on a port of ``_port_names``: etcd for its two, else the same name."""
-    return "etcd" if port_name.startswith("etcd/") else port_name
+    """The process listening on a port of ``_port_names``: etcd for its two; a component for its
+    metrics and health ports ("karmada/karmada-webhook/metrics"); else the same name."""
+    if port_name.startswith("etcd/"):
+        return "etcd"
+    return "/".join(port_name.split("/")[:2])
 
 
 def _assign_ports(layout: Layout, members: list[str], keep: Collection[str] = ()) -> tuple[dict[str, int], set[str]]:

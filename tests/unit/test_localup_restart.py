@@ -21,12 +21,12 @@ def test_ports_are_kept_when_free_or_held_by_a_running_process_and_moved_otherwi
     layout = Layout(tmp_path)
     first, moved = _assign_ports(layout, ["member1"])
     assert moved == set() and set(first) == set(_port_names(["member1"]))
-    held = [socket.socket(), socket.socket()]
+    held = [socket.socket(), socket.socket(), socket.socket()]
     try:
-        for s, name in zip(held, ("member1/kube-apiserver", "karmada/karmada-webhook")):
+        for s, name in zip(held, ("member1/kube-apiserver", "karmada/karmada-webhook", "karmada/karmada-webhook/metrics")):
             s.bind(("127.0.0.1", first[name]))
             s.listen()
-        # The webhook's port is held by the webhook itself (it keeps running); member1's by a stranger.
+        # The webhook's ports are held by the webhook itself (it keeps running); member1's by a stranger.
         again, moved = _assign_ports(layout, ["member1"], keep=["karmada/karmada-webhook"])
     finally:
         for s in held:
