@@ -4,7 +4,9 @@ every member; prints
 * p50/p99 of one Deployment from apply to running in every member (sequential samples),
 * for N Deployments at once: time until all exist in the members, and until every template in the
   control plane shows its ready status,
-* the controller process's peak memory.
+* the controller process's peak memory,
+* control-plane writes per Deployment by verb and resource (the control-plane kube-apiserver's own
+  ``apiserver_request_total``, after minus before the run), and Events per Deployment.
 
     python bench/propagation.py [--deployments 1000] [--samples 20] [--state-dir DIR]
 
@@ -23,7 +25,10 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import connection_from_kubeconfig
@@ -74,6 +79,58 @@ async def _ready_in_members(members: list[KubeClient], namespace: str, name: str
     return True
 
 
+WRITE_VERBS = ("POST", "PUT", "PATCH", "DELETE", "APPLY")
+
+
+async def write_counts(cp: KubeClient) -> Counter[tuple[str, str]]:
+    """Writes the control-plane kube-apiserver has served so far, by (verb, resource[/subresource])."""
+    text = await cp.get("/metrics")
+    out: Counter[tuple[str, str]] = Counter()
+    for family in text_string_to_metric_families(text):
+        if family.name != "apiserver_request":
+            continue
+        for sample in family.samples:
+            labels = sample.labels
+            if sample.name == "apiserver_request_total" and labels.get("verb") in WRITE_VERBS:
+                resource = labels.get("resource", "") + (f"/{labels['subresource']}" if labels.get("subresource") else "")
+                out[(labels["verb"], resource)] += int(sample.value)
+    return out
+
+
+async def settled_write_counts(cp: KubeClient, quiet: int = 10, limit: float = 60.0) -> Counter[tuple[str, str]]:
+    """Write counts once the asynchronous tail (status write-backs, Events) has died down: fewer
+    than ``quiet`` writes in 2 s (leases and heartbeats go on), or after ``limit`` seconds."""
+    counts = await write_counts(cp)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        await asyncio.sleep(2)
+        latest = await write_counts(cp)
+        if sum(latest.values()) - sum(counts.values()) < quiet:
+            return latest
+        counts = latest
+    return counts
+
+
+def print_writes(before: Counter[tuple[str, str]], after: Counter[tuple[str, str]], deployments: int) -> None:
+    diff = {k: after[k] - before.get(k, 0) for k in after if after[k] - before.get(k, 0) > 0}
+    total = sum(diff.values())
+    print(f"control-plane writes: {total} in all, {total / deployments:.2f} per Deployment")
+    for (verb, resource), count in sorted(diff.items(), key=lambda kv: -kv[1]):
+        print(f"  {verb:6} {resource:40} {count:7}  {count / deployments:6.2f} per Deployment")
+
+
+async def count_events(cp: KubeClient, namespace: str, since: str) -> tuple[int, int]:
+    """Event objects about the run's templates and bindings (its namespace) and their Works
+    (execution namespaces, recorded since ``since``), and the sum of their counts."""
+    objects = total = 0
+    for event in (await cp.list("/api/v1/events"))["items"]:
+        ns = event["metadata"]["namespace"]
+        if ns == namespace or (ns.startswith("karmada-es-") and (event.get("lastTimestamp") or "") >= since):
+            objects += 1
+            total += event.get("count") or 1
+    return objects, total
+
+
 async def run(state_dir: Path, n: int, samples: int) -> None:
     state = load_state(Layout(state_dir))
     assert state is not None
@@ -97,6 +154,8 @@ async def run(state_dir: Path, n: int, samples: int) -> None:
                 },
             }
             await cp.create(f"/apis/policy.karmada.io/v1alpha1/namespaces/{ns}/propagationpolicies", policy)
+            since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            writes_before = await write_counts(cp)
             # Single Deployments, one at a time: apply -> Running (ready) in every member.
             latencies = []
             for i in range(samples):
@@ -139,6 +198,9 @@ async def run(state_dir: Path, n: int, samples: int) -> None:
                 print(f"  all exist in {len(members)} members after {exist_at:.1f} s")
             if ready_at is not None:
                 print(f"  all templates show ready status after {ready_at:.1f} s (target < 120 s)")
+            print_writes(writes_before, await settled_write_counts(cp), n + samples)
+            objects, total = await count_events(cp, ns, since)
+            print(f"Events: {objects} objects ({objects / (n + samples):.2f} per Deployment), count sum {total} ({total / (n + samples):.2f} per Deployment)")
         finally:
             rss.stop()
             await cp.delete(f"/api/v1/namespaces/{ns}")
