@@ -119,16 +119,26 @@ def print_writes(before: Counter[tuple[str, str]], after: Counter[tuple[str, str
         print(f"  {verb:6} {resource:40} {count:7}  {count / deployments:6.2f} per Deployment")
 
 
-async def count_events(cp: KubeClient, namespace: str, since: str) -> tuple[int, int]:
-    """Event objects about the run's templates and bindings (its namespace) and their Works
-    (execution namespaces, recorded since ``since``), and the sum of their counts."""
-    objects = total = 0
+async def count_events(cp: KubeClient, namespace: str, since: str) -> Counter[tuple[str, str, str]]:
+    """Events about the run's templates and bindings (its namespace) and their Works (execution
+    namespaces, recorded since ``since``): Event objects and their counts by (kind, reason)."""
+    out: Counter[tuple[str, str, str]] = Counter()
     for event in (await cp.list("/api/v1/events"))["items"]:
         ns = event["metadata"]["namespace"]
         if ns == namespace or (ns.startswith("karmada-es-") and (event.get("lastTimestamp") or "") >= since):
-            objects += 1
-            total += event.get("count") or 1
-    return objects, total
+            kind = event["involvedObject"].get("kind", "")
+            out[("objects", kind, event["reason"])] += 1
+            out[("count", kind, event["reason"])] += event.get("count") or 1
+    return out
+
+
+def print_events(events: Counter[tuple[str, str, str]], deployments: int) -> None:
+    objects = sum(v for (what, _, _), v in events.items() if what == "objects")
+    total = sum(v for (what, _, _), v in events.items() if what == "count")
+    print(f"Events: {objects} objects ({objects / deployments:.2f} per Deployment), count sum {total} ({total / deployments:.2f} per Deployment)")
+    for (what, kind, reason), n in sorted(events.items(), key=lambda kv: (kv[0][1], -kv[1])):
+        if what == "objects":
+            print(f"  {kind:18} {reason:28} {n / deployments:6.2f} objects, {events[('count', kind, reason)] / deployments:6.2f} count per Deployment")
 
 
 async def run(state_dir: Path, n: int, samples: int) -> None:
@@ -199,14 +209,16 @@ async def run(state_dir: Path, n: int, samples: int) -> None:
             if ready_at is not None:
                 print(f"  all templates show ready status after {ready_at:.1f} s (target < 120 s)")
             print_writes(writes_before, await settled_write_counts(cp), n + samples)
-            objects, total = await count_events(cp, ns, since)
-            print(f"Events: {objects} objects ({objects / (n + samples):.2f} per Deployment), count sum {total} ({total / (n + samples):.2f} per Deployment)")
+            print_events(await count_events(cp, ns, since), n + samples)
         finally:
             rss.stop()
             await cp.delete(f"/api/v1/namespaces/{ns}")
             for m in members:
                 await m.close()
     print(f"controller process peak RSS: {rss.peak / 1024:.0f} MiB (target < 500 MiB)")
+    dropped = sum("dropping events" in line for line in Path(controller.log).read_text(errors="replace").splitlines())
+    if dropped:
+        print(f"the controller process logged dropped Events {dropped} time(s)")
 
 
 def main() -> None:

@@ -182,7 +182,11 @@ class BindingController:
         orphans = [w for w in works if cluster_from_execution_namespace(w[0]) not in expected]
         if orphans:
             log.info("%s: removing works for clusters no longer targeted: %s", _describe(key), ", ".join(f"{ns}/{n}" for ns, n in orphans))
-            await self._delete_works(orphans)
+            try:
+                await self._delete_works(orphans)
+            except ApiError as e:
+                self._recorder(key).event(binding, WARNING, C.EVENT_CLEANUP_WORK_FAILED, str(e))
+                raise
         purging = direct_purge_clusters(spec)
         if any(cluster_from_execution_namespace(ns) in purging for ns, _ in works if (ns, _) not in orphans):
             return Result(requeue_after=DIRECT_PURGE_WAIT)

@@ -42,7 +42,7 @@ SPAM_QPS = 1.0 / 300
 AGGREGATE_MAX_EVENTS = 10
 AGGREGATE_INTERVAL = 600.0
 AGGREGATE_PREFIX = "(combined from similar events): "
-MAX_QUEUED = 1000  # client-go's maxQueuedEvents
+MAX_QUEUED = 4096  # client-go queues 1000 for one sequential writer; ours write several at a time
 
 Key = tuple[Any, ...]
 
@@ -168,7 +168,7 @@ class _Pending:
 class EventBroadcaster:
     """The queue and writers behind every recorder on one client (client-go's broadcaster)."""
 
-    def __init__(self, client: KubeClient, *, concurrency: int = 4, max_queued: int = MAX_QUEUED, bump_delay: float = 1.0) -> None:
+    def __init__(self, client: KubeClient, *, concurrency: int = 8, max_queued: int = MAX_QUEUED, bump_delay: float = 1.0) -> None:
         self.client, self.concurrency, self.max_queued, self.bump_delay = client, concurrency, max_queued, bump_delay
         self.correlator = EventCorrelator()
         self.dropped = 0
@@ -177,6 +177,7 @@ class EventBroadcaster:
         self._inflight: set[Key] = set()
         self._observed: OrderedDict[Key, tuple[str, str, int]] = OrderedDict()  # key -> (name, namespace, count)
         self._writers: set[asyncio.Task[None]] = set()
+        self._running = 0  # writers not yet past their last look at the queue
 
     def record(self, record: EventRecord) -> None:
         correlated = self.correlator.correlate(record)
@@ -215,29 +216,35 @@ class EventBroadcaster:
         if key in self._inflight or key not in self._pending:
             return
         self._ready.append(key)
-        if len(self._writers) < self.concurrency:
+        if self._running < self.concurrency:
+            self._running += 1
             task = asyncio.get_running_loop().create_task(self._drain(), name="event writer")
             self._writers.add(task)
             task.add_done_callback(self._writers.discard)
 
     async def _drain(self) -> None:
-        """Write queued Events until none is left; the writer then ends (none idles)."""
-        while self._ready:
-            key = self._ready.popleft()
-            if key in self._inflight or key not in self._pending:
-                continue
-            pending = self._pending.pop(key)
-            self._inflight.add(key)
-            try:
-                await asyncio.wait_for(self._write(key, pending), WRITE_TIMEOUT)
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:  # noqa: BLE001 - events are best effort
-                log.debug("recording event %s on %s failed: %s", pending.record.reason, pending.record.ref.get("name"), e)
-            finally:
-                self._inflight.discard(key)
-            if key in self._pending:
-                self._schedule(key)
+        """Write queued Events until none is left; the writer then ends (none idles). It counts
+        itself out in the same step as it finds the queue empty, so a key queued after that
+        always gets a writer."""
+        try:
+            while self._ready:
+                key = self._ready.popleft()
+                if key in self._inflight or key not in self._pending:
+                    continue
+                pending = self._pending.pop(key)
+                self._inflight.add(key)
+                try:
+                    await asyncio.wait_for(self._write(key, pending), WRITE_TIMEOUT)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as e:  # noqa: BLE001 - events are best effort
+                    log.debug("recording event %s on %s failed: %s", pending.record.reason, pending.record.ref.get("name"), e)
+                finally:
+                    self._inflight.discard(key)
+                if key in self._pending:
+                    self._schedule(key)
+        finally:
+            self._running -= 1
 
     async def _write(self, key: Key, p: _Pending) -> None:
         seen = self._observed.get(key)

@@ -130,15 +130,7 @@ def test_no_cluster_fits_warns_on_binding_and_template(local_env: LocalEnv, ns: 
 
 
 def test_override_that_cannot_apply_warns_and_writes_no_work(local_env: LocalEnv, ns: str) -> None:
-    override = {
-        "apiVersion": "policy.karmada.io/v1alpha1",
-        "kind": "OverridePolicy",
-        "metadata": {"name": "broken"},
-        "spec": {
-            "resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "nginx"}],
-            "overrideRules": [{"targetCluster": {"clusterNames": ["member1"]}, "overriders": {"plaintext": [{"path": "/spec/no/such/field", "operator": "remove"}]}}],
-        },
-    }
+    override = fw.nginx_override("broken", "member1", {"plaintext": [{"path": "/spec/no/such/field", "operator": "remove"}]})
     fw.apply(local_env, ns, override)
     fw.apply(local_env, ns, fw.sample("nginx-deployment.yaml"), fw.sample("nginx-propagationpolicy.yaml"))
     template = wait_for(lambda: fw.get(local_env, "deployment", "nginx", ns), timeout=TIMEOUT, what="template")
@@ -150,3 +142,29 @@ def test_override_that_cannot_apply_warns_and_writes_no_work(local_env: LocalEnv
     failed = wait_for_reasons(local_env, binding, {C.EVENT_SYNC_WORK_FAILED})[C.EVENT_SYNC_WORK_FAILED]
     assert_event(failed, "Warning", C.COMPONENT_BINDING_CONTROLLER, binding, on_template[C.EVENT_SYNC_WORK_FAILED]["message"])
     assert "member1" not in fw.works(local_env, "Deployment", "nginx", ns)
+
+
+def test_dependencies_distributor_reports_the_dependencies(local_env: LocalEnv, ns: str) -> None:
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "nginx-config"}, "data": {"k": "v"}}
+    deployment = fw.sample("nginx-deployment.yaml")
+    pod = deployment["spec"]["template"]["spec"]
+    pod["volumes"] = [{"name": "config", "configMap": {"name": "nginx-config"}}]
+    policy = fw.sample("nginx-propagationpolicy.yaml")
+    policy["spec"]["propagateDeps"] = True
+    fw.apply(local_env, ns, config, deployment, policy)
+    template = wait_for(lambda: fw.get(local_env, "deployment", "nginx", ns), timeout=TIMEOUT, what="template")
+    event = wait_for_reasons(local_env, template, {C.EVENT_GET_DEPENDENCIES_SUCCEED})[C.EVENT_GET_DEPENDENCIES_SUCCEED]
+    expected = f"Get dependencies([{{APIVersion:v1 Kind:ConfigMap Namespace:{ns} Name:nginx-config LabelSelector:<nil>}}]) succeed."
+    assert_event(event, "Normal", C.CONTROLLER_DEPENDENCIES_DISTRIBUTOR, template, expected)
+
+
+def test_cluster_scoped_template_and_binding_have_their_events_in_default(local_env: LocalEnv, ns: str) -> None:
+    role_name = f"{ns}-reader"
+    with fw.cluster_role_propagated(local_env, role_name):
+        template = fw.get(local_env, "clusterrole", role_name)
+        crb = wait_for(lambda: fw.get(local_env, "clusterresourcebinding", f"{role_name}-clusterrole"), timeout=TIMEOUT, what="ClusterResourceBinding")
+        on_template = wait_for_reasons(local_env, template, {C.EVENT_APPLY_POLICY_SUCCEED, C.EVENT_SCHEDULE_BINDING_SUCCEED, C.EVENT_SYNC_WORK_SUCCEED, C.EVENT_SYNC_WORKLOAD_SUCCEED}, namespace="default")
+        assert_event(on_template[C.EVENT_APPLY_POLICY_SUCCEED], "Normal", C.CONTROLLER_RESOURCE_DETECTOR, template, f"Apply cluster policy({role_name}) succeed")
+        assert_event(on_template[C.EVENT_SYNC_WORKLOAD_SUCCEED], "Normal", C.COMPONENT_EXECUTION_CONTROLLER, template, f"Successfully applied resource(/{role_name}) to cluster member1")
+        on_crb = wait_for_reasons(local_env, crb, {C.EVENT_SCHEDULE_BINDING_SUCCEED, C.EVENT_SYNC_WORK_SUCCEED}, namespace="default")
+        assert_event(on_crb[C.EVENT_SYNC_WORK_SUCCEED], "Normal", C.COMPONENT_CLUSTER_RESOURCE_BINDING_CONTROLLER, crb, f"Sync work of ClusterResourceBinding({role_name}-clusterrole) successful.")
