@@ -105,7 +105,7 @@ class _Bucket:
 
 @dataclass
 class _Similar:
-    messages: set[str] = field(default_factory=set)
+    messages: set[int] = field(default_factory=set)  # hashes: bounded memory whatever the messages
     at: float = 0.0
 
 
@@ -134,7 +134,7 @@ class EventCorrelator:
         similar = self._similar.get(agg_key)
         if similar is None or now - similar.at > AGGREGATE_INTERVAL:
             similar = _Similar()
-        similar.messages.add(record.message)
+        similar.messages.add(hash(record.message))
         similar.at = now
         _lru_put(self._similar, agg_key, similar, LRU_SIZE)
         if len(similar.messages) < AGGREGATE_MAX_EVENTS:
@@ -257,7 +257,8 @@ class EventBroadcaster:
                 return
             except ApiError as e:
                 if not e.not_found:
-                    raise  # gone (expired): create it again
+                    raise
+                # gone (expired): create it again
         count = 1 + p.repeats
         body = event_body(p.record, p.message, count=count, first=p.first, last=p.last)
         namespace = body["metadata"]["namespace"]
