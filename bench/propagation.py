@@ -4,7 +4,9 @@ every member; prints
 * p50/p99 of one Deployment from apply to running in every member (sequential samples),
 * for N Deployments at once: time until all exist in the members, and until every template in the
   control plane shows its ready status,
-* the controller process's peak memory.
+* the controller process's peak memory,
+* control-plane writes per Deployment by verb and resource (the control-plane kube-apiserver's own
+  ``apiserver_request_total``, after minus before the run), and Events per Deployment.
 
     python bench/propagation.py [--deployments 1000] [--samples 20] [--state-dir DIR]
 
@@ -23,7 +25,10 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import connection_from_kubeconfig
@@ -74,6 +79,68 @@ async def _ready_in_members(members: list[KubeClient], namespace: str, name: str
     return True
 
 
+WRITE_VERBS = ("POST", "PUT", "PATCH", "DELETE", "APPLY")
+
+
+async def write_counts(cp: KubeClient) -> Counter[tuple[str, str]]:
+    """Writes the control-plane kube-apiserver has served so far, by (verb, resource[/subresource])."""
+    text = await cp.get("/metrics")
+    out: Counter[tuple[str, str]] = Counter()
+    for family in text_string_to_metric_families(text):
+        if family.name != "apiserver_request":
+            continue
+        for sample in family.samples:
+            labels = sample.labels
+            if sample.name == "apiserver_request_total" and labels.get("verb") in WRITE_VERBS:
+                resource = labels.get("resource", "") + (f"/{labels['subresource']}" if labels.get("subresource") else "")
+                out[(labels["verb"], resource)] += int(sample.value)
+    return out
+
+
+async def settled_write_counts(cp: KubeClient, quiet: int = 10, limit: float = 60.0) -> Counter[tuple[str, str]]:
+    """Write counts once the asynchronous tail (status write-backs, Events) has died down: fewer
+    than ``quiet`` writes in 2 s (leases and heartbeats go on), or after ``limit`` seconds."""
+    counts = await write_counts(cp)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        await asyncio.sleep(2)
+        latest = await write_counts(cp)
+        if sum(latest.values()) - sum(counts.values()) < quiet:
+            return latest
+        counts = latest
+    return counts
+
+
+def print_writes(before: Counter[tuple[str, str]], after: Counter[tuple[str, str]], deployments: int) -> None:
+    diff = {k: after[k] - before.get(k, 0) for k in after if after[k] - before.get(k, 0) > 0}
+    total = sum(diff.values())
+    print(f"control-plane writes: {total} in all, {total / deployments:.2f} per Deployment")
+    for (verb, resource), count in sorted(diff.items(), key=lambda kv: -kv[1]):
+        print(f"  {verb:6} {resource:40} {count:7}  {count / deployments:6.2f} per Deployment")
+
+
+async def count_events(cp: KubeClient, namespace: str, since: str) -> Counter[tuple[str, str, str]]:
+    """Events about the run's templates and bindings (its namespace) and their Works (execution
+    namespaces, recorded since ``since``): Event objects and their counts by (kind, reason)."""
+    out: Counter[tuple[str, str, str]] = Counter()
+    for event in (await cp.list("/api/v1/events"))["items"]:
+        ns = event["metadata"]["namespace"]
+        if ns == namespace or (ns.startswith("karmada-es-") and (event.get("lastTimestamp") or "") >= since):
+            kind = event["involvedObject"].get("kind", "")
+            out[("objects", kind, event["reason"])] += 1
+            out[("count", kind, event["reason"])] += event.get("count") or 1
+    return out
+
+
+def print_events(events: Counter[tuple[str, str, str]], deployments: int) -> None:
+    objects = sum(v for (what, _, _), v in events.items() if what == "objects")
+    total = sum(v for (what, _, _), v in events.items() if what == "count")
+    print(f"Events: {objects} objects ({objects / deployments:.2f} per Deployment), count sum {total} ({total / deployments:.2f} per Deployment)")
+    for (what, kind, reason), n in sorted(events.items(), key=lambda kv: (kv[0][1], -kv[1])):
+        if what == "objects":
+            print(f"  {kind:18} {reason:28} {n / deployments:6.2f} objects, {events[('count', kind, reason)] / deployments:6.2f} count per Deployment")
+
+
 async def run(state_dir: Path, n: int, samples: int) -> None:
     state = load_state(Layout(state_dir))
     assert state is not None
@@ -97,6 +164,8 @@ async def run(state_dir: Path, n: int, samples: int) -> None:
                 },
             }
             await cp.create(f"/apis/policy.karmada.io/v1alpha1/namespaces/{ns}/propagationpolicies", policy)
+            since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            writes_before = await write_counts(cp)
             # Single Deployments, one at a time: apply -> Running (ready) in every member.
             latencies = []
             for i in range(samples):
@@ -139,12 +208,17 @@ async def run(state_dir: Path, n: int, samples: int) -> None:
                 print(f"  all exist in {len(members)} members after {exist_at:.1f} s")
             if ready_at is not None:
                 print(f"  all templates show ready status after {ready_at:.1f} s (target < 120 s)")
+            print_writes(writes_before, await settled_write_counts(cp), n + samples)
+            print_events(await count_events(cp, ns, since), n + samples)
         finally:
             rss.stop()
             await cp.delete(f"/api/v1/namespaces/{ns}")
             for m in members:
                 await m.close()
     print(f"controller process peak RSS: {rss.peak / 1024:.0f} MiB (target < 500 MiB)")
+    warnings = sum("dropping events" in line for line in Path(controller.log).read_text(errors="replace").splitlines())
+    if warnings:
+        print(f"the controller process dropped Events: {warnings} warning(s), one per 1000 dropped")
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from pykarmada.controllers.common.templates import TemplateReader
 from pykarmada.controllers.common.work_writer import WorkBeingDeleted, WorkWriter
 from pykarmada.karmada import constants as C
 from pykarmada.karmada import metrics
+from pykarmada.karmada import event_messages as M
 from pykarmada.karmada.names import cluster_from_execution_namespace
 from pykarmada.karmada.overrides import OverrideError
 from pykarmada.karmada.works import build_binding_work, direct_purge_clusters, expected_clusters, job_completions, target_clusters
@@ -97,6 +98,7 @@ class BindingController:
         self.writer = WorkWriter(client, self.works)
         self.rb_events = EventRecorder(client, C.COMPONENT_BINDING_CONTROLLER)
         self.crb_events = EventRecorder(client, C.COMPONENT_CLUSTER_RESOURCE_BINDING_CONTROLLER)
+        self.override_events = EventRecorder(client, C.COMPONENT_OVERRIDE_MANAGER)
         self._writes = asyncio.Semaphore(WRITE_CONCURRENCY)
 
     # ---- handlers -----------------------------------------------------------------------------
@@ -181,7 +183,11 @@ class BindingController:
         orphans = [w for w in works if cluster_from_execution_namespace(w[0]) not in expected]
         if orphans:
             log.info("%s: removing works for clusters no longer targeted: %s", _describe(key), ", ".join(f"{ns}/{n}" for ns, n in orphans))
-            await self._delete_works(orphans)
+            try:
+                await self._delete_works(orphans)
+            except ApiError as e:
+                self._recorder(key).event(binding, WARNING, C.EVENT_CLEANUP_WORK_FAILED, str(e))
+                raise
         purging = direct_purge_clusters(spec)
         if any(cluster_from_execution_namespace(ns) in purging for ns, _ in works if (ns, _) not in orphans):
             return Result(requeue_after=DIRECT_PURGE_WAIT)
@@ -215,12 +221,17 @@ class BindingController:
                     completions=completions.get(cluster_name) if completions is not None else None,
                 )
             except OverrideError as e:
-                self._recorder(key).event(template, WARNING, C.EVENT_APPLY_OVERRIDE_POLICY_FAILED, f"Apply override policy for cluster({cluster_name}) failed: {e}")
+                if e.policy_name:
+                    message = M.apply_override(e.policy_namespace, e.policy_name, cluster_name, failed=True)
+                    self.override_events.event(template, WARNING, C.EVENT_APPLY_OVERRIDE_POLICY_FAILED, message)
                 return str(e)
             nonlocal written
             try:
                 async with self._writes:
-                    written += await self.writer.ensure(desired)
+                    wrote = await self.writer.ensure(desired)
+                written += wrote
+                for message in M.applied_overrides(desired, cluster_name) if wrote else ():
+                    self.override_events.event(template, NORMAL, C.EVENT_APPLY_OVERRIDE_POLICY_SUCCEED, message)
             except ApiError as e:
                 if e.conflict:
                     return e  # a newer Work than our cache: just look again
@@ -240,7 +251,7 @@ class BindingController:
             recorder.event(template, WARNING, C.EVENT_SYNC_WORK_FAILED, message)
             raise SyncWorkFailed(message)
         if changed or written:
-            message = f"Sync work of {_describe(key)} successful."
+            message = M.sync_work_succeed(*key)
             recorder.event(binding, NORMAL, C.EVENT_SYNC_WORK_SUCCEED, message)
             recorder.event(template, NORMAL, C.EVENT_SYNC_WORK_SUCCEED, message)
         log.debug("%s: works in sync on %d cluster(s)", _describe(key), len(targets))
@@ -256,13 +267,9 @@ class BindingController:
     def _recorder(self, key: Key) -> EventRecorder:
         return self.rb_events if key[0] else self.crb_events
 
-    async def close(self) -> None:
-        await self.rb_events.close()
-        await self.crb_events.close()
-
 
 def _describe(key: Key) -> str:
-    return f"ResourceBinding({key[0]}/{key[1]})" if key[0] else f"ClusterResourceBinding({key[1]})"
+    return M.binding_label(*key)
 
 
 def _may_select(selector: Mapping[str, Any], ref: Mapping[str, Any]) -> bool:

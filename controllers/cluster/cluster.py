@@ -9,11 +9,13 @@ import logging
 from typing import Any
 
 from pykarmada.karmada import constants as c
+from pykarmada.karmada import event_messages as M
 from pykarmada.karmada.names import execution_namespace
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.conditions import now_rfc3339
 from pykarmada.kube.controller import Result
 from pykarmada.kube.errors import ApiError
+from pykarmada.kube.events import NORMAL, WARNING, EventRecorder
 from pykarmada.kube.informer import Informer
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ class ClusterController:
 
     def __init__(self, control_plane: KubeClient, clusters: Informer) -> None:
         self.control_plane, self.clusters = control_plane, clusters
+        self.recorder = EventRecorder(control_plane, c.COMPONENT_CLUSTER_CONTROLLER)
 
     async def reconcile(self, key: tuple[str, str]) -> Result | None:
         cluster = self.clusters.get("", key[1])
@@ -47,7 +50,11 @@ class ClusterController:
         if cluster["metadata"].get("deletionTimestamp"):
             return await self._delete(cluster)
         name = cluster["metadata"]["name"]
-        await self._ensure_namespace(execution_namespace(name))
+        try:
+            await self._ensure_namespace(cluster, execution_namespace(name))
+        except Exception as e:
+            self.recorder.event(cluster, WARNING, c.EVENT_CREATE_EXECUTION_SPACE_FAILED, str(e))
+            raise
         updated = copy.deepcopy(cluster)
         finalizers = updated["metadata"].setdefault("finalizers", [])
         if c.CLUSTER_CONTROLLER_FINALIZER not in finalizers:
@@ -55,27 +62,42 @@ class ClusterController:
         updated.setdefault("spec", {})["taints"] = desired_taints(cluster)
         if not updated["spec"]["taints"]:
             updated["spec"].pop("taints")
-        if updated != cluster:
+        if updated == cluster:
+            return None
+        taints = updated["spec"].get("taints") or []
+        taints_changed = taints != ((cluster.get("spec") or {}).get("taints") or [])
+        try:
             await self.control_plane.replace(f"{c.CLUSTERS_PATH}/{name}", updated)
+        except ApiError as e:
+            if taints_changed and not e.conflict:
+                self.recorder.event(cluster, WARNING, c.EVENT_TAINT_CLUSTER_FAILED, str(e))
+            raise
+        if taints_changed:
+            self.recorder.event(cluster, NORMAL, c.EVENT_TAINT_CLUSTER_SUCCEED, M.taint_cluster_succeed(taints))
         return None
 
-    async def _ensure_namespace(self, namespace: str) -> None:
+    async def _ensure_namespace(self, cluster: dict[str, Any], namespace: str) -> None:
         body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": {c.KARMADA_SYSTEM_LABEL: c.KARMADA_SYSTEM_LABEL_VALUE}}}
         try:
             await self.control_plane.create("/api/v1/namespaces", body)
         except ApiError as e:
             if not e.already_exists:
                 raise
+            return
+        self.recorder.event(cluster, NORMAL, c.EVENT_CREATE_EXECUTION_SPACE_SUCCEED, M.created_execution_space(namespace, cluster["metadata"]["name"]))
 
     async def _delete(self, cluster: dict[str, Any]) -> Result | None:
         name = cluster["metadata"]["name"]
         ns_path = f"/api/v1/namespaces/{execution_namespace(name)}"
         try:
             await self.control_plane.delete(ns_path)
-            return Result(requeue_after=DELETION_POLL)
         except ApiError as e:
             if not e.not_found:
+                self.recorder.event(cluster, WARNING, c.EVENT_REMOVE_EXECUTION_SPACE_FAILED, str(e))
                 raise
+        else:
+            self.recorder.event(cluster, NORMAL, c.EVENT_REMOVE_EXECUTION_SPACE_SUCCEED, M.removed_execution_space(name))
+            return Result(requeue_after=DELETION_POLL)
         if c.CLUSTER_CONTROLLER_FINALIZER in (cluster["metadata"].get("finalizers") or []):
             updated = copy.deepcopy(cluster)
             updated["metadata"]["finalizers"] = [f for f in updated["metadata"]["finalizers"] if f != c.CLUSTER_CONTROLLER_FINALIZER]

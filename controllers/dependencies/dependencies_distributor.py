@@ -23,6 +23,7 @@ from pykarmada.controllers.common.apiutil import binding_path, patch_if_exists, 
 from pykarmada.kube.events import NORMAL, WARNING, EventRecorder
 from pykarmada.controllers.common.templates import TemplateReader
 from pykarmada.karmada import constants as C
+from pykarmada.karmada import event_messages as M
 from pykarmada.karmada import dependencies as D
 from pykarmada.karmada.propagation import specification_changed
 from pykarmada.kube.client import KubeClient
@@ -134,9 +135,16 @@ class DependenciesDistributor:
         template = await self.reader.get_ref(spec.get("resource") or {})
         if template is None:
             return None
-        dependencies = D.get_dependencies(template)
+        try:
+            dependencies = D.get_dependencies(template)
+        except (TypeError, ValueError, AttributeError) as e:
+            self.recorder.event(template, WARNING, C.EVENT_GET_DEPENDENCIES_FAILED, str(e))
+            raise
         if dependencies is None:
             return None
+        if ((binding.get("metadata") or {}).get("annotations") or {}).get(C.DEPENDENCIES_ANNOTATION) != dependencies_json(dependencies):
+            # Upstream records it on every look; an unchanged result would only bump a count.
+            self.recorder.event(template, NORMAL, C.EVENT_GET_DEPENDENCIES_SUCCEED, M.get_dependencies_succeed(dependencies))
         try:
             binding = await self._record(binding, dependencies)
             await self._sync(binding, dependencies)

@@ -25,7 +25,8 @@ from pykarmada.controllers.common.templates import TemplateKind, TemplateReader,
 from pykarmada.karmada import constants as C
 from pykarmada.karmada import metrics
 from pykarmada.karmada import propagation as P
-from pykarmada.karmada.replicas import get_replicas
+from pykarmada.karmada import event_messages as M
+from pykarmada.karmada.replicas import get_replicas, has_replica_interpreter
 from pykarmada.karmada.names import binding_name
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.controller import Controller, Result
@@ -161,7 +162,6 @@ class Detector:
             if informer is not None:
                 await informer.stop()
         await self.watch_client.close()
-        await self.recorder.close()
 
     # ---- reconcile ----------------------------------------------------------------------------
 
@@ -232,14 +232,13 @@ class Detector:
 
     async def apply_policy(self, key: TemplateKey, template: Obj, policy: Obj) -> Result | None:
         """Claim the template, then create or update its binding (behaviour.md 1.5); counted in
-        ``policy_apply_attempts_total``."""
+        ``policy_apply_attempts_total``. Success events are recorded when the binding was written,
+        as upstream's ApplyPolicySucceed is (its GetReplicasSucceed, recorded on every look, would
+        only bump a count)."""
         with metrics.timed_result(metrics.RESOURCE_APPLY_POLICY_DURATION, metrics.POLICY_APPLY_ATTEMPTS):
             return await self._apply_policy(key, template, policy)
 
     async def _apply_policy(self, key: TemplateKey, template: Obj, policy: Obj) -> Result | None:
-        pmeta = policy.get("metadata") or {}
-        cluster_policy = policy.get("kind") == C.KIND_CLUSTER_PROPAGATION_POLICY
-        label = f"cluster policy({pmeta.get('name')})" if cluster_policy else f"policy({pmeta.get('namespace')}/{pmeta.get('name')})"
         try:
             claimed = await self._claim(template, policy)
             if claimed is None:
@@ -250,11 +249,13 @@ class Detector:
             changed = await self._ensure_binding(template, policy)
         except Exception as e:
             if not (isinstance(e, ApiError) and e.conflict):  # a conflict is only a requeue
-                self.recorder.event(template, WARNING, C.EVENT_APPLY_POLICY_FAILED, f"Apply {label} failed: {e}")
+                self.recorder.event(template, WARNING, C.EVENT_APPLY_POLICY_FAILED, M.apply_policy(policy, e))
             raise
         if changed:
-            log.info("%s: applied %s", key, label)
-            self.recorder.event(template, NORMAL, C.EVENT_APPLY_POLICY_SUCCEED, f"Apply {label} succeed")
+            log.info("%s: applied %s", key, M.policy_label(policy))
+            if has_replica_interpreter(template):
+                self.recorder.event(template, NORMAL, C.EVENT_GET_REPLICAS_SUCCEED, M.GET_REPLICAS_SUCCEED)
+            self.recorder.event(template, NORMAL, C.EVENT_APPLY_POLICY_SUCCEED, M.apply_policy(policy))
         return None
 
     async def _claim(self, template: Obj, policy: Obj) -> Obj | None:
@@ -293,7 +294,11 @@ class Detector:
 
     async def _ensure_binding(self, template: Obj, policy: Obj) -> bool:
         """Create or update the binding; True when something was written."""
-        interpreted = get_replicas(template) or (0, None)
+        try:
+            interpreted = get_replicas(template) or (0, None)
+        except (TypeError, ValueError) as e:
+            self.recorder.event(template, WARNING, C.EVENT_GET_REPLICAS_FAILED, str(e))
+            raise
         meta = template.get("metadata") or {}
         namespace = meta.get("namespace") or ""
         priority = await self._schedule_priority(policy) if namespace else None

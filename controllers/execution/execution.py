@@ -24,6 +24,7 @@ from pykarmada.controllers.common.member_informers import MemberInformers
 from pykarmada.controllers.common.members import CredentialsError, MemberClients
 from pykarmada.karmada import constants as c
 from pykarmada.karmada import metrics
+from pykarmada.karmada import event_messages as M
 from pykarmada.karmada.names import cluster_from_execution_namespace
 from pykarmada.karmada.retain import needs_update, retain
 from pykarmada.kube.client import KubeClient
@@ -31,6 +32,7 @@ from pykarmada.kube.conditions import get_condition, set_condition
 from pykarmada.kube.controller import Result, RetryableError
 from pykarmada.kube.discovery import UnknownKind
 from pykarmada.kube.errors import ApiError
+from pykarmada.kube.events import NORMAL, WARNING, EventRecorder
 from pykarmada.kube.informer import Informer
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,7 @@ class ExecutionController:
         self.members, self.member_informers = members, member_informers
         # (cluster, ref) -> (digest of what we wrote, resourceVersion it got): skip identical writes.
         self.written: dict[tuple[str, ManifestRef], tuple[str, str]] = {}
+        self.recorder = EventRecorder(control_plane, c.COMPONENT_EXECUTION_CONTROLLER)
 
     def last_written_version(self, cluster: str, ref: ManifestRef) -> str | None:
         entry = self.written.get((cluster, ref))
@@ -121,14 +124,16 @@ class ExecutionController:
         if not is_ready(cluster):
             raise ClusterNotReady(f"cluster({cluster_name}) not ready")
         manifests = ((work.get("spec") or {}).get("workload") or {}).get("manifests") or []
-        errors, retry, started = [], False, time.perf_counter()
+        errors, retry, wrote, started = [], False, False, time.perf_counter()
         for manifest in manifests:
             try:
-                await self._apply(cluster, work, manifest)
+                wrote = await self._apply(cluster, work, manifest) or wrote
             except PermanentError as e:
                 errors.append(str(e))
+                self._manifest_event(manifest, WARNING, M.apply_manifest(manifest, cluster_name, e))
             except (ApiError, CredentialsError, OSError) as e:
                 errors.append(f"{ManifestRef.of(manifest)}: {e}")
+                self._manifest_event(manifest, WARNING, M.apply_manifest(manifest, cluster_name, e))
                 retry = True
         metrics.observe_result(metrics.WORK_SYNC_WORKLOAD_DURATION, time.perf_counter() - started, failed=bool(errors))
         if errors:
@@ -137,11 +142,22 @@ class ExecutionController:
         else:
             status["conditions"] = set_condition(status["conditions"], "Applied", "True", "AppliedSuccessful", "Manifest has been successfully applied")
         await self._write_status(work, status)
+        if errors:
+            self.recorder.event(work, WARNING, c.EVENT_SYNC_WORKLOAD_FAILED, M.sync_work_to_cluster(work, cluster_name, "; ".join(errors)))
+        elif wrote or status != (work.get("status") or {}):
+            # Upstream records it on every sync; a sync that changed nothing would only bump a count.
+            self.recorder.event(work, NORMAL, c.EVENT_SYNC_WORKLOAD_SUCCEED, M.sync_work_to_cluster(work, cluster_name))
         if retry:
             raise RetryableError(f"work {key[0]}/{key[1]}: {'; '.join(errors)}")
         return None
 
-    async def _apply(self, cluster: Obj, work: Obj, manifest: Obj) -> None:
+    def _manifest_event(self, manifest: Obj, type_: str, message: str) -> None:
+        """SyncSucceed/SyncFailed about the template the manifest came from."""
+        if (ref := M.manifest_event_ref(manifest)) is not None:
+            self.recorder.event(ref, type_, c.EVENT_SYNC_WORKLOAD_SUCCEED if type_ == NORMAL else c.EVENT_SYNC_WORKLOAD_FAILED, message)
+
+    async def _apply(self, cluster: Obj, work: Obj, manifest: Obj) -> bool:
+        """Create or update one manifest in the member; True when it was written."""
         cluster_name = cluster["metadata"]["name"]
         ref = ManifestRef.of(manifest)
         try:
@@ -157,7 +173,8 @@ class ExecutionController:
                 try:
                     created = await client.create(info.path(namespace=ref.namespace), manifest)
                     self.written[(cluster_name, ref)] = (_digest(manifest), created["metadata"]["resourceVersion"])
-                    return
+                    self._manifest_event(manifest, NORMAL, M.apply_manifest(manifest, cluster_name))
+                    return True
                 except ApiError as e:
                     if not e.already_exists:
                         raise
@@ -171,11 +188,14 @@ class ExecutionController:
                 )
             digest = _digest(manifest)
             if self.written.get((cluster_name, ref)) == (digest, observed["metadata"]["resourceVersion"]):
-                return
+                return False
             desired = retain(manifest, observed)
-            if needs_update(desired, observed):
+            wrote = needs_update(desired, observed)
+            if wrote:
                 observed = await client.replace(path, desired)
+                self._manifest_event(manifest, NORMAL, M.apply_manifest(manifest, cluster_name))
             self.written[(cluster_name, ref)] = (digest, observed["metadata"]["resourceVersion"])
+            return wrote
         except ApiError as e:
             if e.status in PERMANENT_STATUS:
                 raise PermanentError(f"{ref}: the member refused it: {e.message or e.reason}") from None
@@ -230,9 +250,14 @@ class ExecutionController:
                 raise
 
     async def _write_status(self, work: Obj, status: Obj) -> None:
-        if status == (work.get("status") or {}):
+        """Write ``status`` when it changed; WorkDispatching follows a new Dispatching status."""
+        old = work.get("status") or {}
+        if status == old:
             return
         updated = copy.deepcopy(work)
         updated["status"] = status
         meta = work["metadata"]
         await self.control_plane.replace(f"/apis/work.karmada.io/v1alpha1/namespaces/{meta['namespace']}/works/{meta['name']}/status", updated)
+        before, after = get_condition(old.get("conditions"), "Dispatching"), get_condition(status.get("conditions"), "Dispatching")
+        if after is not None and (before or {}).get("status") != after.get("status"):
+            self.recorder.event(work, NORMAL, c.EVENT_WORK_DISPATCHING, after.get("message") or "")

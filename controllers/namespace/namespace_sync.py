@@ -18,12 +18,14 @@ from typing import Any
 from pykarmada.controllers.common.templates import typed
 from pykarmada.controllers.common.work_writer import WorkBeingDeleted, WorkWriter
 from pykarmada.karmada import constants as C
+from pykarmada.karmada import event_messages as M
 from pykarmada.karmada.overrides import OverrideError
 from pykarmada.karmada.propagation import compile_namespace_patterns, is_reserved_namespace
 from pykarmada.karmada.works import build_namespace_work
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.controller import Result, RetryableError
 from pykarmada.kube.errors import ApiError
+from pykarmada.kube.events import NORMAL, WARNING, EventRecorder
 from pykarmada.kube.informer import Handler, Informer
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,7 @@ class NamespaceSyncController:
     ) -> None:
         self.namespaces, self.clusters, self.cops = namespaces, clusters, cluster_override_policies
         self.writer = WorkWriter(client, works)
+        self.override_events = EventRecorder(client, C.COMPONENT_OVERRIDE_MANAGER)
         self.skipped = compile_namespace_patterns(skipped_namespaces)
         self._writes = asyncio.Semaphore(WRITE_CONCURRENCY)
 
@@ -124,8 +127,14 @@ class NamespaceSyncController:
             try:
                 desired = build_namespace_work(namespace, cluster, cluster_override_policies=cops)
                 async with self._writes:
-                    await self.writer.ensure(desired)
-            except (OverrideError, ApiError, WorkBeingDeleted) as e:
+                    wrote = await self.writer.ensure(desired)
+                for message in M.applied_overrides(desired, cluster_name) if wrote else ():
+                    self.override_events.event(namespace, NORMAL, C.EVENT_APPLY_OVERRIDE_POLICY_SUCCEED, message)
+            except OverrideError as e:
+                if e.policy_name:
+                    self.override_events.event(namespace, WARNING, C.EVENT_APPLY_OVERRIDE_POLICY_FAILED, M.apply_override("", e.policy_name, cluster_name, failed=True))
+                return f"sync namespace({key[1]}) to cluster({cluster_name}) failed due to: {e}"
+            except (ApiError, WorkBeingDeleted) as e:
                 return f"sync namespace({key[1]}) to cluster({cluster_name}) failed due to: {e}"
             return None
 

@@ -8,6 +8,7 @@ import copy
 from typing import Any
 
 from pykarmada.karmada import constants as c
+from pykarmada.karmada import event_messages as M
 from pykarmada.karmada.interpreter import aggregate_status
 from pykarmada.karmada.names import cluster_from_execution_namespace
 from pykarmada.kube.client import KubeClient
@@ -15,6 +16,7 @@ from pykarmada.kube.conditions import get_condition, set_condition
 from pykarmada.kube.controller import Result
 from pykarmada.kube.discovery import RESTMapper, UnknownKind
 from pykarmada.kube.errors import ApiError
+from pykarmada.kube.events import NORMAL, WARNING, EventRecorder
 from pykarmada.kube.informer import Informer
 
 Obj = dict[str, Any]
@@ -82,6 +84,8 @@ class BindingStatusController:
         self.mapper = RESTMapper(control_plane)
         # binding key -> keys of its Works, kept from Work events (no list call per reconcile)
         self.works_of: dict[BindingKey, set[tuple[str, str]]] = {}
+        self.rb_events = EventRecorder(control_plane, c.COMPONENT_RB_STATUS_CONTROLLER)
+        self.crb_events = EventRecorder(control_plane, c.COMPONENT_CRB_STATUS_CONTROLLER)
 
     def on_work(self, event: str, work: Obj, old: Obj | None) -> BindingKey | None:
         key = (work["metadata"]["namespace"], work["metadata"]["name"])
@@ -106,16 +110,23 @@ class BindingStatusController:
         status = copy.deepcopy(binding.get("status") or {})
         status["aggregatedStatus"] = items
         status["conditions"] = set_condition(status.get("conditions"), "FullyApplied", *fully_applied(binding, items))
+        recorder = self.rb_events if kind == "rb" else self.crb_events
         if status != (binding.get("status") or {}):
             updated = copy.deepcopy(binding)
             updated["status"] = status
             base = f"/apis/work.karmada.io/v1alpha2/namespaces/{ns}/resourcebindings" if kind == "rb" else CRB_PATH
-            await self.control_plane.replace(f"{base}/{name}/status", updated)
+            try:
+                await self.control_plane.replace(f"{base}/{name}/status", updated)
+            except ApiError as e:
+                if not e.conflict:  # a conflict is only a requeue
+                    recorder.event(binding, WARNING, c.EVENT_AGGREGATE_STATUS_FAILED, str(e))
+                raise
+            recorder.event(binding, NORMAL, c.EVENT_AGGREGATE_STATUS_SUCCEED, M.aggregate_binding_succeed(ns, name))
         if items:
-            await self._aggregate_into_template(binding, items)
+            await self._aggregate_into_template(binding, items, recorder)
         return None
 
-    async def _aggregate_into_template(self, binding: Obj, items: list[Obj]) -> None:
+    async def _aggregate_into_template(self, binding: Obj, items: list[Obj], recorder: EventRecorder) -> None:
         resource = (binding.get("spec") or {}).get("resource") or {}
         try:
             info = await self.mapper.lookup(resource.get("apiVersion", ""), resource.get("kind", ""))
@@ -132,6 +143,15 @@ class BindingStatusController:
         if new_status is None or new_status == (template.get("status") or {}):
             return
         template["status"] = new_status
+        try:
+            await self._replace_status(path, template)
+        except ApiError as e:
+            if not e.conflict:  # a conflict is only a requeue
+                recorder.event(template, WARNING, c.EVENT_AGGREGATE_STATUS_FAILED, str(e))
+            raise
+        recorder.event(template, NORMAL, c.EVENT_AGGREGATE_STATUS_SUCCEED, M.AGGREGATE_TEMPLATE_SUCCEED)
+
+    async def _replace_status(self, path: str, template: Obj) -> None:
         try:
             await self.control_plane.replace(path + "/status", template)
         except ApiError as e:

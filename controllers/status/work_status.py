@@ -10,12 +10,14 @@ from pykarmada.controllers.execution.execution import ManifestRef, is_ready
 from pykarmada.controllers.common.member_informers import MemberInformers
 from pykarmada.controllers.common.members import CredentialsError
 from pykarmada.karmada import constants as c
-from pykarmada.karmada.interpreter import interpret_health, reflect_status
+from pykarmada.karmada import event_messages as M
+from pykarmada.karmada.interpreter import has_health_interpreter, interpret_health, reflect_status
 from pykarmada.karmada.names import cluster_from_execution_namespace
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.conditions import get_condition
 from pykarmada.kube.controller import Result
 from pykarmada.kube.discovery import UnknownKind
+from pykarmada.kube.events import NORMAL, EventRecorder
 from pykarmada.kube.informer import Informer
 
 Obj = dict[str, Any]
@@ -52,6 +54,7 @@ class WorkStatusController:
 
     def __init__(self, control_plane: KubeClient, works: Informer, clusters: Informer, member_informers: MemberInformers) -> None:
         self.control_plane, self.works, self.clusters, self.member_informers = control_plane, works, clusters, member_informers
+        self.recorder = EventRecorder(control_plane, c.COMPONENT_WORK_STATUS_CONTROLLER)
 
     async def reconcile(self, key: tuple[str, str]) -> Result | None:
         work = self.works.get(*key)
@@ -74,9 +77,24 @@ class WorkStatusController:
                 return Result(requeue_after=0.5)
             observed.append(self.member_informers.get(cluster_name, ref.api_version, ref.kind, ref.namespace, ref.name))
         statuses = manifest_statuses(work, observed)
-        if statuses == (work.get("status") or {}).get("manifestStatuses", []):
+        before = (work.get("status") or {}).get("manifestStatuses", [])
+        if statuses == before:
             return None
         updated = copy.deepcopy(work)
         updated.setdefault("status", {})["manifestStatuses"] = statuses
         await self.control_plane.replace(f"/apis/work.karmada.io/v1alpha1/namespaces/{key[0]}/works/{key[1]}/status", updated)
+        self._events(work, observed, statuses, before)
         return None
+
+    def _events(self, work: Obj, observed: list[Obj | None], statuses: list[Obj], before: list[Obj]) -> None:
+        """ReflectStatusSucceed (and InterpretHealthSucceed for kinds with a health rule) for each
+        member object whose reflected entry changed; upstream records them on every reflection,
+        where an unchanged one would only bump a count."""
+        by_ordinal = {(s.get("identifier") or {}).get("ordinal"): s for s in before}
+        objects = iter(o for o in observed if o is not None)
+        for entry, obj in zip(statuses, objects):
+            if by_ordinal.get(entry["identifier"]["ordinal"]) == entry:
+                continue
+            self.recorder.event(work, NORMAL, c.EVENT_REFLECT_STATUS_SUCCEED, M.reflect_status(obj))
+            if has_health_interpreter(obj):
+                self.recorder.event(work, NORMAL, c.EVENT_INTERPRET_HEALTH_SUCCEED, M.interpret_health(obj, entry["health"]))

@@ -39,7 +39,11 @@ _POD_TEMPLATE_KINDS = ("ReplicaSet", "Deployment", "DaemonSet", "StatefulSet", "
 
 
 class OverrideError(Exception):
-    """An overrider that cannot be applied to the manifest."""
+    """An overrider that cannot be applied to the manifest; names the policy once known."""
+
+    def __init__(self, message: str, *, policy_namespace: str = "", policy_name: str = "") -> None:
+        super().__init__(message)
+        self.policy_namespace, self.policy_name = policy_namespace, policy_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,4 +358,6 @@ def _apply_one(manifest: dict[str, Any], item: PolicyOverriders, cluster: Mappin
     except OverrideError as exc:
         policy = f"{item.policy_namespace}/{item.policy_name}" if item.policy_namespace else item.policy_name
         cluster_name = (cluster.get("metadata") or {}).get("name")
-        raise OverrideError(f"failed to apply override policy({policy}) for cluster({cluster_name}): {exc}") from exc
+        raise OverrideError(
+            f"failed to apply override policy({policy}) for cluster({cluster_name}): {exc}", policy_namespace=item.policy_namespace, policy_name=item.policy_name
+        ) from exc

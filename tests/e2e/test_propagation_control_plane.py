@@ -105,8 +105,9 @@ def test_nginx_sample_gives_binding_schedule_and_two_works(local_env: LocalEnv, 
         assert annotations[C.MANAGED_LABELS_ANNOTATION] == ",".join(sorted(labels))
         assert annotations[C.MANAGED_ANNOTATIONS_ANNOTATION] == ",".join(sorted(annotations))
     assert "member3" not in fw.works(local_env, "Deployment", "nginx", ns)
-    reasons = {e["reason"] for e in fw.events(local_env, ns, "ResourceBinding", "nginx-deployment")}
-    assert {C.EVENT_SCHEDULE_BINDING_SUCCEED, C.EVENT_SYNC_WORK_SUCCEED} <= reasons
+    # Events are written in the background: wait for them.
+    wanted = {C.EVENT_SCHEDULE_BINDING_SUCCEED, C.EVENT_SYNC_WORK_SUCCEED}
+    wait_for(lambda: wanted <= {e["reason"] for e in fw.events(local_env, ns, "ResourceBinding", "nginx-deployment")}, timeout=TIMEOUT, what="binding events")
 
 
 def test_static_weights_one_to_two_over_nine_replicas(local_env: LocalEnv, ns: str) -> None:
@@ -116,15 +117,7 @@ def test_static_weights_one_to_two_over_nine_replicas(local_env: LocalEnv, ns: s
 
 
 def test_override_policy_changes_image_registry_in_one_work_only(local_env: LocalEnv, ns: str) -> None:
-    override = {
-        "apiVersion": "policy.karmada.io/v1alpha1",
-        "kind": "OverridePolicy",
-        "metadata": {"name": "registry"},
-        "spec": {
-            "resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "nginx"}],
-            "overrideRules": [{"targetCluster": {"clusterNames": ["member2"]}, "overriders": {"imageOverrider": [{"component": "Registry", "operator": "replace", "value": "registry.example.io"}]}}],
-        },
-    }
+    override = fw.nginx_override("registry", "member2", {"imageOverrider": [{"component": "Registry", "operator": "replace", "value": "registry.example.io"}]})
     fw.apply(local_env, ns, nginx_sample(), nginx_policy())
     wait_for(lambda: len(fw.works(local_env, "Deployment", "nginx", ns)) == 2, timeout=TIMEOUT, what="two works")
     fw.apply(local_env, ns, override)  # a new OverridePolicy re-syncs the bindings it selects
@@ -224,15 +217,7 @@ def test_dependencies_follow_the_workload(local_env: LocalEnv, ns: str) -> None:
 
 def test_cluster_propagation_policy_propagates_a_cluster_scoped_object(local_env: LocalEnv, ns: str) -> None:
     role_name = f"{ns}-reader"
-    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": role_name}, "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]}
-    cpp = {
-        "apiVersion": "policy.karmada.io/v1alpha1",
-        "kind": "ClusterPropagationPolicy",
-        "metadata": {"name": role_name},
-        "spec": {"resourceSelectors": [{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "name": role_name}], "placement": {"clusterAffinity": {"clusterNames": ["member1"]}}},
-    }
-    fw.apply(local_env, None, role, cpp)
-    try:
+    with fw.cluster_role_propagated(local_env, role_name):
         crb_name = f"{role_name}-clusterrole"
         crb = wait_for(lambda: (b := fw.get(local_env, "clusterresourcebinding", crb_name)) and fw.scheduled(b) == {"member1": 0} and b, timeout=TIMEOUT, what="ClusterResourceBinding scheduled")
         assert crb["metadata"]["labels"][C.CLUSTER_PROPAGATION_POLICY_PERMANENT_ID_LABEL]
@@ -240,9 +225,6 @@ def test_cluster_propagation_policy_propagates_a_cluster_scoped_object(local_env
         work = wait_for(lambda: fw.works(local_env, "ClusterRole", role_name).get("member1"), timeout=TIMEOUT, what="ClusterRole work")
         assert work["metadata"]["annotations"][C.CLUSTER_RESOURCE_BINDING_ANNOTATION] == crb_name
         assert work["metadata"]["labels"][C.CLUSTER_RESOURCE_BINDING_PERMANENT_ID_LABEL] == crb["metadata"]["labels"][C.CLUSTER_RESOURCE_BINDING_PERMANENT_ID_LABEL]
-    finally:
-        local_env.kubectl("delete", "clusterpropagationpolicy", role_name, "--ignore-not-found", "--timeout=60s", check=False)
-        local_env.kubectl("delete", "clusterrole", role_name, "--ignore-not-found", check=False)
     wait_for(lambda: fw.works(local_env, "ClusterRole", role_name) == {}, timeout=TIMEOUT, what="ClusterRole works removed")
 
 

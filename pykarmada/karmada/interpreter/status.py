@@ -65,6 +65,14 @@ def _ingress_ready(status: Obj) -> bool:
     return any(i.get("ip") or i.get("hostname") for i in ((status.get("loadBalancer") or {}).get("ingress") or []))
 
 
+HEALTH_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "DaemonSet", "Service", "Ingress", "PersistentVolumeClaim", "Pod", "PodDisruptionBudget")
+
+
+def has_health_interpreter(obj: Obj) -> bool:
+    """Whether the kind has a health rule (the others count as healthy, with no assessment)."""
+    return obj.get("kind", "") in HEALTH_KINDS
+
+
 def interpret_health(obj: Obj) -> str:
     """Healthy / Unhealthy for kinds with a health rule; Healthy for the rest."""
     kind, spec, status = obj.get("kind", ""), obj.get("spec") or {}, obj.get("status") or {}

@@ -34,6 +34,38 @@ def namespace(env: LocalEnv, prefix: str = "cp") -> Iterator[str]:
         env.kubectl("delete", "namespace", name, "--wait=false", check=False)
 
 
+def nginx_override(name: str, cluster: str, overriders: dict[str, Any]) -> dict[str, Any]:
+    """An OverridePolicy for Deployment ``nginx`` with one rule for ``cluster``."""
+    return {
+        "apiVersion": "policy.karmada.io/v1alpha1",
+        "kind": "OverridePolicy",
+        "metadata": {"name": name},
+        "spec": {
+            "resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "nginx"}],
+            "overrideRules": [{"targetCluster": {"clusterNames": [cluster]}, "overriders": overriders}],
+        },
+    }
+
+
+@contextmanager
+def cluster_role_propagated(env: LocalEnv, name: str, cluster: str = "member1") -> Iterator[None]:
+    """A ClusterRole ``name`` and a ClusterPropagationPolicy of the same name sending it to
+    ``cluster``; both deleted afterwards."""
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": name}, "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]}
+    cpp = {
+        "apiVersion": "policy.karmada.io/v1alpha1",
+        "kind": "ClusterPropagationPolicy",
+        "metadata": {"name": name},
+        "spec": {"resourceSelectors": [{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "name": name}], "placement": {"clusterAffinity": {"clusterNames": [cluster]}}},
+    }
+    apply(env, None, role, cpp)
+    try:
+        yield
+    finally:
+        env.kubectl("delete", "clusterpropagationpolicy", name, "--ignore-not-found", "--timeout=60s", check=False)
+        env.kubectl("delete", "clusterrole", name, "--ignore-not-found", check=False)
+
+
 def apply(env: LocalEnv, namespace: str | None, *objects: dict[str, Any]) -> None:
     ns = ["-n", namespace] if namespace else []
     env.kubectl("apply", *ns, "-f", "-", input=yaml.safe_dump_all(objects))
