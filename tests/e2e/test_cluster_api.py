@@ -16,7 +16,7 @@ import yaml
 from pykarmada.certs import CertificateAuthority, KeyAndCert, issue_client_cert
 from pykarmada.localup.nodes import member_region_zone
 from pykarmada.localup.state import Layout
-from tests.e2e.framework.components import start_component, stop_component
+from tests.e2e.framework.components import member_nodes_schedulable, start_component, stop_component
 from tests.e2e.framework.env import LocalEnv, karmadactl
 from tests.e2e.framework.wait import wait_for
 
@@ -272,3 +272,5 @@ def test_stopped_member_becomes_not_ready_then_ready_again(local_env: LocalEnv) 
         start_component(local_env, spec)
     wait_for(lambda: _ready(local_env.kubectl_json("get", "cluster", member)) == "True", timeout=90, interval=1, what=f"{member} Ready again")
     wait_for(lambda: not local_env.kubectl_json("get", "cluster", member)["spec"].get("taints"), timeout=20, what="taints removed")
+    # Leave the member as the next test expects it: its nodes take pods again.
+    wait_for(lambda: member_nodes_schedulable(local_env, member), timeout=120, interval=1, what=f"{member}'s nodes Ready and untainted")

@@ -36,3 +36,16 @@ def start_component(env: LocalEnv, spec: ProcessSpec) -> subprocess.Popen[bytes]
     state.save(layout)
     env.state = state
     return proc
+
+
+def member_nodes_schedulable(env: LocalEnv, member: str) -> bool:
+    """Every node of ``member`` Ready and free of NoSchedule/NoExecute taints: after its
+    kube-apiserver was down, kwok renews the node leases and the node controller lifts its taints
+    only some seconds after the Cluster itself shows Ready again."""
+    nodes = env.kubectl_json("get", "nodes", context=member)["items"]
+    return bool(nodes) and all(
+        any(c["type"] == "Ready" and c["status"] == "True" for c in node["status"].get("conditions", []))
+        and not any(t.get("effect") in ("NoSchedule", "NoExecute") for t in node["spec"].get("taints", []))
+        for node in nodes
+    )
+

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pykarmada.localup.binaries import ensure_binaries
+from pykarmada.localup.processes import is_running
 from pykarmada.localup.state import EnvState, Layout, load_state
 
 KARMADACTL = [sys.executable, "-m", "pykarmada.karmadactl"]
@@ -70,6 +72,22 @@ def start(base: Path, *, members: int = 3, nodes_per_member: int = 3) -> LocalEn
         f"--kubeconfig-dir={kube_dir}",
     )
     return attach(state_dir)
+
+
+def keep_logs(env: LocalEnv, dest: Path, *, tail: int = 40) -> str:
+    """Copy the environment's logs to ``dest`` and describe its processes: which still run, and
+    the last lines of our own components' logs and of every process that exited."""
+    shutil.copytree(Layout(env.state_dir).logs, dest, dirs_exist_ok=True)
+    state = load_state(Layout(env.state_dir))
+    lines = [f"logs kept in {dest}"]
+    for record in state.processes if state else []:
+        running = is_running(record)
+        lines.append(f"{record.name}: {'running' if running else 'EXITED'} (pid {record.pid})")
+        if not running or record.name.startswith("karmada/karmada-"):
+            log = Path(record.log)
+            text = log.read_text(errors="replace").splitlines()[-tail:] if log.exists() else ["(no log)"]
+            lines += [f"  | {line}" for line in text]
+    return "\n".join(lines)
 
 
 def stop(env: LocalEnv) -> None:
