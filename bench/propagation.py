@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import subprocess
 import sys
 import tempfile
@@ -46,6 +47,12 @@ def deployment(name: str, namespace: str) -> dict:
         "metadata": {"name": name, "namespace": namespace, "labels": labels},
         "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}}, "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}},
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class PeakRss(threading.Thread):
@@ -148,6 +155,7 @@ async def run(state_dir: Path, n: int, samples: int) -> None:
     cp_conn = connection_from_kubeconfig(state.karmada_kubeconfig)
     member_conns = [connection_from_kubeconfig(state.members_kubeconfig, m) for m in state.members]
     controller = next(p for p in state.processes if p.name.endswith("karmada-controller-manager"))
+    cp_apiserver = next(p for p in state.processes if p.name == "karmada/kube-apiserver")
     rss = PeakRss(controller.pid)
     rss.start()
     async with KubeClient(cp_conn, max_connections=64) as cp:
@@ -166,6 +174,7 @@ async def run(state_dir: Path, n: int, samples: int) -> None:
             await cp.create(f"/apis/policy.karmada.io/v1alpha1/namespaces/{ns}/propagationpolicies", policy)
             since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             writes_before = await write_counts(cp)
+            cpu_before = {pid: cpu_seconds(pid) for pid in (controller.pid, cp_apiserver.pid)}
             # Single Deployments, one at a time: apply -> Running (ready) in every member.
             latencies = []
             for i in range(samples):
@@ -209,6 +218,9 @@ async def run(state_dir: Path, n: int, samples: int) -> None:
             if ready_at is not None:
                 print(f"  all templates show ready status after {ready_at:.1f} s (target < 120 s)")
             print_writes(writes_before, await settled_write_counts(cp), n + samples)
+            for label, pid in (("controller process", controller.pid), ("control-plane kube-apiserver", cp_apiserver.pid)):
+                used = cpu_seconds(pid) - cpu_before[pid]
+                print(f"{label}: {used:.1f} CPU-s, {used / (n + samples):.3f} per Deployment")
             print_events(await count_events(cp, ns, since), n + samples)
         finally:
             rss.stop()
