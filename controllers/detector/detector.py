@@ -196,17 +196,13 @@ class Detector:
                 return self._wait_for_overrides(key, policy)
             return await self.apply_policy(key, template, policy)
         started = time.perf_counter()
+        policy = None
         if key.namespace:
             pps = [typed(p, C.POLICY_V1ALPHA1, C.KIND_PROPAGATION_POLICY) for p in self.pps.list() if p["metadata"].get("namespace") == key.namespace]
             policy = P.choose_policy(pps, template)
-            if policy is not None:
-                if not self.dependent_overrides_present(policy):
-                    return self._wait_for_overrides(key, policy)
-                self.waiting.discard(key.base)
-                metrics.observe_match_policy(time.perf_counter() - started)
-                return await self.apply_policy(key, template, policy)
-        cpps = [typed(p, C.POLICY_V1ALPHA1, C.KIND_CLUSTER_PROPAGATION_POLICY) for p in self.cpps.list()]
-        policy = P.choose_policy(cpps, template)
+        if policy is None:
+            cpps = [typed(p, C.POLICY_V1ALPHA1, C.KIND_CLUSTER_PROPAGATION_POLICY) for p in self.cpps.list()]
+            policy = P.choose_policy(cpps, template)
         if policy is not None:
             if not self.dependent_overrides_present(policy):
                 return self._wait_for_overrides(key, policy)
