@@ -28,7 +28,7 @@ import heapq
 import itertools
 import time
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from pykarmada.kube.metrics import QueueMetrics
 
@@ -204,3 +204,19 @@ class WorkQueue(Generic[K]):
     def shut_down(self) -> None:
         self._shutdown = True
         self._wake()
+
+
+class ListSource(Protocol):
+    """What delivers events: an informer, or member informers (see ``Informer.in_initial_list``)."""
+
+    in_initial_list: bool
+
+
+def low_priority_when_listed(queue: WorkQueue[K], source: ListSource) -> Callable[[K], None]:
+    """An ``add`` for the handlers of ``source``: keys from its list at ``LOW_PRIORITY``, keys from
+    watch events at ``HIGH_PRIORITY`` (controller-runtime's WithLowPriorityWhenUnchanged)."""
+
+    def add(key: K) -> None:
+        queue.add(key, LOW_PRIORITY if source.in_initial_list else HIGH_PRIORITY)
+
+    return add

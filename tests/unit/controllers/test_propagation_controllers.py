@@ -172,7 +172,8 @@ def test_override_policy_events_reach_the_bindings_it_may_select() -> None:
 )
 def test_policy_events(event: str, old_meta: dict[str, Any] | None, new_meta: dict[str, Any], queued: bool) -> None:
     class Detector:
-        queue = type("Q", (), {"add": lambda self, key: added.append(key)})()
+        queue = type("Q", (), {"add": lambda self, key, _priority: added.append(key)})()
+        pps = cpps = type("I", (), {"in_initial_list": False})()
 
     added: list[Any] = []
     handler = PolicyReconciler(Detector()).on_policy(C.KIND_PROPAGATION_POLICY)  # type: ignore[arg-type]
