@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from pykarmada.kube import metrics
 from pykarmada.kube.controller import Controller, Result, RetryableError
 from pykarmada.kube.metrics_server import BadAddress, BindAddress, health_app, metrics_app, parse_bind_address
-from pykarmada.kube.workqueue import RateLimiter, WorkQueue
+from pykarmada.kube.workqueue import LOW_PRIORITY, RateLimiter, WorkQueue
 
 
 class Clock:
@@ -250,3 +250,20 @@ def test_family_refuses_wrong_labels_and_kinds() -> None:
         family.labels("only-one")
     with pytest.raises(ValueError, match="kind must be"):
         metrics.Family("summary", "bench", "Test.", registry=None)
+
+
+def test_queue_depth_is_kept_by_priority_and_follows_a_raised_key() -> None:
+    async def scenario() -> None:
+        name = unique("q")
+        q: WorkQueue[str] = WorkQueue(name=name)
+        labels = queue_labels(name)
+        q.add("a", LOW_PRIORITY)
+        q.add("b", LOW_PRIORITY)
+        assert (value("workqueue_depth", **labels, priority="-100"), value("workqueue_depth", **labels, priority="0")) == (2, 0)
+        q.add("a")
+        assert (value("workqueue_depth", **labels, priority="-100"), value("workqueue_depth", **labels, priority="0")) == (1, 1)
+        assert value("workqueue_adds_total", **labels) == 2
+        await q.get()
+        assert (value("workqueue_depth", **labels, priority="-100"), value("workqueue_depth", **labels, priority="0")) == (1, 0)
+
+    asyncio.run(scenario())
