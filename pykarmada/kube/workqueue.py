@@ -66,11 +66,12 @@ class WorkQueue(Generic[K]):
     def __init__(
         self, *, name: str = "", rate_limiter: RateLimiter[K] | None = None, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        # One FIFO per priority, of (key, ticket); an entry counts only while ``_queued[key]`` is
-        # its ticket, so raising a key appends it elsewhere instead of removing it from the middle.
-        self._fifos: dict[int, collections.deque[tuple[K, int]]] = {}
-        self._priorities: list[int] = []  # keys of _fifos, highest first
-        self._queued: dict[K, int] = {}  # key -> ticket of its live entry (waiting for a worker)
+        # One FIFO per priority. Raising a key appends it to its new FIFO and leaves the old entry
+        # where it is, counted in ``_stale`` and skipped when reached: no removal from the middle.
+        self._fifos: dict[int, collections.deque[K]] = {}
+        self._order: list[tuple[int, collections.deque[K]]] = []  # the FIFOs, highest priority first
+        self._queued: dict[K, int] = {}  # key -> priority of its live entry (waiting for a worker)
+        self._stale: dict[tuple[K, int], int] = {}  # (key, priority) -> entries left behind by a raise
         self._dirty: dict[K, int] = {}  # key -> priority, for keys that need processing
         self._processing: dict[K, int] = {}  # key -> priority it was handed out with
         self._waiting: list[tuple[float, int, K]] = []
@@ -91,10 +92,9 @@ class WorkQueue(Generic[K]):
         fifo = self._fifos.get(priority)
         if fifo is None:
             fifo = self._fifos[priority] = collections.deque()
-            bisect.insort(self._priorities, priority, key=lambda p: -p)
-        ticket = next(self._seq)
-        self._queued[key] = ticket
-        fifo.append((key, ticket))
+            bisect.insort(self._order, (priority, fifo), key=lambda entry: -entry[0])
+        fifo.append(key)
+        self._queued[key] = priority
 
     def _add_now(self, key: K, priority: int) -> None:
         if self._shutdown:
@@ -107,6 +107,8 @@ class WorkQueue(Generic[K]):
             if self.metrics is not None:
                 self.metrics.reprioritize(current, priority)
             if key in self._queued:
+                stale = (key, current)
+                self._stale[stale] = self._stale.get(stale, 0) + 1
                 self._push(key, priority)
             return
         self._dirty[key] = priority
@@ -159,14 +161,17 @@ class WorkQueue(Generic[K]):
         self._changed.set()
 
     def _pop(self) -> tuple[K, int] | None:
-        queued = self._queued
-        for priority in self._priorities:
-            fifo = self._fifos[priority]
+        for priority, fifo in self._order:
             while fifo:
-                key, ticket = fifo.popleft()
-                if queued.get(key) == ticket:
-                    del queued[key]
-                    return key, priority
+                key = fifo.popleft()
+                if self._stale and (left := self._stale.get((key, priority))):
+                    if left == 1:
+                        del self._stale[key, priority]
+                    else:
+                        self._stale[key, priority] = left - 1
+                    continue
+                del self._queued[key]
+                return key, priority
         return None
 
     async def get(self) -> K:
@@ -178,7 +183,7 @@ class WorkQueue(Generic[K]):
         while True:
             if self._shutdown:
                 raise ShutDown
-            wait = self._promote_due()
+            wait = self._promote_due() if self._waiting else None
             if self._queued and (found := self._pop()) is not None:
                 key, priority = found
                 del self._dirty[key]
