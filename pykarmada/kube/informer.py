@@ -98,11 +98,9 @@ class Informer:
             old = self.store.get(key)
             self.store[key] = obj
             if old is None:
-                self.in_initial_list = True
-                try:
-                    self._notify("ADDED", obj, None)
-                finally:
-                    self.in_initial_list = False
+                self.in_initial_list = True  # (_notify contains handler failures)
+                self._notify("ADDED", obj, None)
+                self.in_initial_list = False
             elif old["metadata"].get("resourceVersion") != obj["metadata"].get("resourceVersion"):
                 self._notify("MODIFIED", obj, old)
 
