@@ -1,7 +1,7 @@
 """A rate-limited work queue of keys, with client-go's workqueue guarantees:
 
 * stingy: a key added several times before a worker takes it is processed once;
-* fair: keys are handed out in the order they were first added;
+* fair: keys are handed out in the order they were first added (within a priority, below);
 * exclusive: a key is never processed by two workers at once; a key added while it is being
   processed is queued again when ``done`` is called for it;
 * delayed adds (``add_after``) and per-key exponential backoff (``add_rate_limited``), reset
@@ -22,8 +22,8 @@ in client-go, keeps none), its depth by priority as controller-runtime's priorit
 from __future__ import annotations
 
 import asyncio
-import collections
 import bisect
+import collections
 import heapq
 import itertools
 import time
