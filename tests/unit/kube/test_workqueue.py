@@ -303,3 +303,22 @@ def test_adds_from_a_list_go_in_low_and_watch_events_high() -> None:
         return [await q.get_with_priority(), await q.get_with_priority()]
 
     assert run(scenario()) == [("watched", HIGH_PRIORITY), ("listed", LOW_PRIORITY)]
+
+
+def test_a_raised_key_added_low_again_later_keeps_its_new_place() -> None:
+    async def scenario() -> list[str]:
+        q: WorkQueue[str] = WorkQueue()
+        q.add("a", LOW_PRIORITY)
+        q.add("b", LOW_PRIORITY)
+        q.add("a")  # raised: its old low entry stays behind, skipped when reached
+        assert await drain_one(q) == "a"
+        q.add("a", LOW_PRIORITY)  # queued low again: behind "b", not at the old entry's place
+        return await drain(q)
+
+    assert run(scenario()) == ["b", "a"]
+
+
+async def drain_one(q: WorkQueue[str]) -> str:
+    key = await q.get()
+    q.done(key)
+    return key
