@@ -22,21 +22,22 @@ from pykarmada.karmada import constants as c
 from pykarmada.karmada.constants import CLUSTERS_PATH
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.controller import Controller
-from pykarmada.kube.informer import object_key
-from pykarmada.kube.workqueue import RateLimiter
+from pykarmada.kube.informer import Informer, object_key
+from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY, RateLimiter, low_priority_when_listed
 
 CLUSTER_ROLES = "/apis/rbac.authorization.k8s.io/v1/clusterroles"
 CLUSTER_ROLE_BINDINGS = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings"
 
 
-def _enqueue_self(controller: Controller) -> Callable[..., None]:
-    return lambda _type, obj, _old: controller.queue.add(object_key(obj))
+def _enqueue_self(controller: Controller, informer: Informer) -> Callable[..., None]:
+    add = low_priority_when_listed(controller.queue, informer)
+    return lambda _type, obj, _old: add(object_key(obj))
 
 
 def setup_cluster(ctx: ControllerContext) -> Controller:
     clusters = ctx.informer(CLUSTERS_PATH)
     ctrl = Controller("cluster", ClusterController(ctx.control_plane, clusters).reconcile, workers=ctx.options.workers)
-    clusters.add_handler(_enqueue_self(ctrl))
+    clusters.add_handler(_enqueue_self(ctrl, clusters))
     return ctrl
 
 
@@ -71,7 +72,7 @@ def setup_unified_auth(ctx: ControllerContext) -> Controller:
         for cluster in clusters.list():
             ctrl.queue.add(object_key(cluster))
 
-    clusters.add_handler(_enqueue_self(ctrl))
+    clusters.add_handler(_enqueue_self(ctrl, clusters))
     roles.add_handler(all_clusters)
     bindings.add_handler(all_clusters)
     return ctrl
@@ -87,11 +88,12 @@ def setup_execution(ctx: ControllerContext) -> Controller:
     works, clusters = ctx.informer(WORKS), ctx.informer(CLUSTERS_PATH)
     reconciler = ExecutionController(ctx.control_plane, works, clusters, ctx.members, ctx.member_informers)
     ctrl = Controller("execution", reconciler.reconcile, workers=max(ctx.options.workers, 8))
+    add_work, add_member_work = low_priority_when_listed(ctrl.queue, works), low_priority_when_listed(ctrl.queue, ctx.member_informers)
 
     def on_work(kind: str, work: dict, old: dict | None) -> None:  # type: ignore[type-arg]
         # Status writes come back as events too: only spec or metadata changes need applying.
         if kind != "MODIFIED" or old is None or work.get("spec") != old.get("spec") or work["metadata"] != old["metadata"]:
-            ctrl.queue.add(object_key(work))
+            add_work(object_key(work))
 
     def on_member_object(cluster: str, kind: str, obj: dict, _old: dict | None) -> None:  # type: ignore[type-arg]
         # Drift: a managed object changed by someone else (or deleted) is applied again.
@@ -102,7 +104,7 @@ def setup_execution(ctx: ControllerContext) -> Controller:
             return  # only status or system fields changed: nothing to correct
         written = reconciler.last_written_version(cluster, ManifestRef.of(obj))
         if kind == "DELETED" or written != obj["metadata"].get("resourceVersion"):
-            ctrl.queue.add(work)
+            add_member_work(work)
 
     works.add_handler(on_work)
     ctx.member_informers.add_handler(on_member_object)
@@ -113,11 +115,12 @@ def setup_work_status(ctx: ControllerContext) -> Controller:
     works, clusters = ctx.informer(WORKS), ctx.informer(CLUSTERS_PATH)
     reconciler = WorkStatusController(ctx.control_plane, works, clusters, ctx.member_informers)
     ctrl = Controller("workStatus", reconciler.reconcile, workers=max(ctx.options.workers, 8))
-    works.add_handler(_enqueue_self(ctrl))
+    works.add_handler(_enqueue_self(ctrl, works))
+    add_member_work = low_priority_when_listed(ctrl.queue, ctx.member_informers)
 
     def on_member_object(_cluster: str, _kind: str, obj: dict, _old: dict | None) -> None:  # type: ignore[type-arg]
         if (work := work_of(obj)) is not None:
-            ctrl.queue.add(work)
+            add_member_work(work)
 
     ctx.member_informers.add_handler(on_member_object)
     return ctrl
@@ -133,11 +136,12 @@ def setup_binding_status(ctx: ControllerContext) -> Controller:
         binding = reconciler.on_work(kind, work, old)
         if binding is not None and (old is None or kind == "DELETED" or work.get("status") != old.get("status")):
             # Coalesce: a binding's Works change status in bursts (one per cluster, several times).
-            ctrl.queue.add_after(binding, STATUS_COALESCE_SECONDS)
+            ctrl.queue.add_after(binding, STATUS_COALESCE_SECONDS, LOW_PRIORITY if works.in_initial_list else HIGH_PRIORITY)
 
     works.add_handler(on_work)
-    bindings.add_handler(lambda _k, b, _o: ctrl.queue.add(("rb", *object_key(b))))
-    cluster_bindings.add_handler(lambda _k, b, _o: ctrl.queue.add(("crb", *object_key(b))))
+    add_rb, add_crb = low_priority_when_listed(ctrl.queue, bindings), low_priority_when_listed(ctrl.queue, cluster_bindings)
+    bindings.add_handler(lambda _k, b, _o: add_rb(("rb", *object_key(b))))
+    cluster_bindings.add_handler(lambda _k, b, _o: add_crb(("crb", *object_key(b))))
     return ctrl
 
 
@@ -171,8 +175,8 @@ def setup_scheduler(ctx: ControllerContext) -> Controller:
     scheduler = SchedulerController(ctx.control_plane, rbs, crbs, clusters)
     ctrl = Controller(c.CONTROLLER_SCHEDULER, scheduler.reconcile, workers=max(ctx.options.workers, 4) * 2)
     ctrl.queue.rate_limiter = RateLimiter(base=1.0, cap=10.0)  # upstream's binding backoff
-    rbs.add_handler(scheduler.on_binding(ctrl.queue.add))
-    crbs.add_handler(scheduler.on_binding(ctrl.queue.add))
+    rbs.add_handler(scheduler.on_binding(low_priority_when_listed(ctrl.queue, rbs)))
+    crbs.add_handler(scheduler.on_binding(low_priority_when_listed(ctrl.queue, crbs)))
     clusters.add_handler(scheduler.on_cluster(ctrl.queue.add))
     return ctrl
 
@@ -184,11 +188,11 @@ def setup_binding(ctx: ControllerContext) -> Controller:
     binding = BindingController(ctx.control_plane, ctx.informers, TemplateReader(ctx.control_plane, ctx.informers))
     # Upstream runs 5 workers for ResourceBindings and 5 for ClusterResourceBindings (see above).
     ctrl = Controller(c.CONTROLLER_BINDING, binding.reconcile, workers=max(ctx.options.workers, 5) * 3)
-    ctx.informer(c.RESOURCE_BINDINGS_PATH).add_handler(binding.on_binding(ctrl.queue.add))
-    ctx.informer(c.CLUSTER_RESOURCE_BINDINGS_PATH).add_handler(binding.on_binding(ctrl.queue.add))
-    ctx.informer(c.WORKS_PATH).add_handler(binding.on_work(ctrl.queue.add))
-    ctx.informer(c.OVERRIDE_POLICIES_PATH).add_handler(binding.on_override_policy(ctrl.queue.add))
-    ctx.informer(c.CLUSTER_OVERRIDE_POLICIES_PATH).add_handler(binding.on_override_policy(ctrl.queue.add))
+    for path, handler in ((c.RESOURCE_BINDINGS_PATH, binding.on_binding), (c.CLUSTER_RESOURCE_BINDINGS_PATH, binding.on_binding),
+                          (c.WORKS_PATH, binding.on_work), (c.OVERRIDE_POLICIES_PATH, binding.on_override_policy),
+                          (c.CLUSTER_OVERRIDE_POLICIES_PATH, binding.on_override_policy)):
+        informer = ctx.informer(path)
+        informer.add_handler(handler(low_priority_when_listed(ctrl.queue, informer)))
     return ctrl
 
 

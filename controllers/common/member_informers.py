@@ -28,6 +28,7 @@ class MemberInformers:
         self._mappers: dict[str, RESTMapper] = {}
         self._handlers: list[MemberHandler] = []
         self._lock = asyncio.Lock()
+        self.in_initial_list = False  # the dispatching informer's, during a handler call
 
     def add_handler(self, handler: MemberHandler) -> None:
         self._handlers.append(handler)
@@ -52,9 +53,13 @@ class MemberInformers:
             client = await self.members.client_for(cluster)
             informer = Informer(client, info.path(), name=f"{kind}@{name}", labelSelector=SELECTOR)
 
-            def dispatch(event: str, obj: Obj, old: Obj | None, cluster_name: str = name) -> None:
-                for handler in self._handlers:
-                    handler(cluster_name, event, obj, old)
+            def dispatch(event: str, obj: Obj, old: Obj | None, cluster_name: str = name, source: Informer = informer) -> None:
+                self.in_initial_list = source.in_initial_list
+                try:
+                    for handler in self._handlers:
+                        handler(cluster_name, event, obj, old)
+                finally:
+                    self.in_initial_list = False
 
             informer.add_handler(dispatch)
             informer.start()

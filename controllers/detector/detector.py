@@ -32,6 +32,7 @@ from pykarmada.kube.client import KubeClient
 from pykarmada.kube.controller import Controller, Result
 from pykarmada.kube.errors import ApiError
 from pykarmada.kube.informer import Handler, Informer
+from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
@@ -88,7 +89,9 @@ class Detector:
 
     # ---- handlers (cheap, synchronous) ------------------------------------------------------
 
-    def on_template(self, tk: TemplateKind) -> Handler:
+    def on_template(self, tk: TemplateKind, informer: Informer) -> Handler:
+        """Template events; those from ``informer``'s list at low priority (upstream's OnAdd)."""
+
         def handler(event: str, obj: Obj, old: Obj | None) -> None:
             meta = obj.get("metadata") or {}
             if not P.is_template_event_wanted(tk.kind, meta.get("namespace") or "", meta.get("name") or "", self.skipped):
@@ -99,7 +102,7 @@ class Detector:
                     return
                 if self._claimed_by_lazy_policy(obj):
                     key = TemplateKey(key.api_version, key.kind, key.namespace, key.name, P.changed_by_karmada(old, obj))
-            self.queue.add(key)
+            self.queue.add(key, LOW_PRIORITY if informer.in_initial_list else HIGH_PRIORITY)
 
         return handler
 
@@ -146,7 +149,7 @@ class Detector:
                 self.informers[path] = informer
                 self._owned.add(path)
             self.kinds[path] = tk
-            informer.add_handler(self.on_template(tk))
+            informer.add_handler(self.on_template(tk, informer))
             informer.start()
         for path in [p for p in self._owned if p not in found]:
             log.info("%s is no longer served; dropping its informer", path)

@@ -22,6 +22,7 @@ from pykarmada.kube.controller import Result
 from pykarmada.kube.errors import ApiError
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.informer import Handler, Informer
+from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
@@ -79,7 +80,9 @@ class PolicyReconciler:
     # ---- handlers -----------------------------------------------------------------------------
 
     def on_policy(self, kind: str) -> Handler:
-        """Policy events: create, deletion starting, or a generation change."""
+        """Policy events: create, deletion starting, or a generation change (from the informer's
+        list at low priority, as upstream's OnPropagationPolicyAdd)."""
+        informer = self._informer(kind)
 
         def handler(event: str, obj: Obj, old: Obj | None) -> None:
             meta = obj.get("metadata") or {}
@@ -90,7 +93,8 @@ class PolicyReconciler:
                 newly_deleting = bool(meta.get("deletionTimestamp")) and not old_meta.get("deletionTimestamp")
                 if old_meta.get("generation") == meta.get("generation") and not newly_deleting:
                     return
-            self.d.queue.add(PolicyKey(kind, meta.get("namespace") or "", meta.get("name") or ""))
+            priority = LOW_PRIORITY if informer.in_initial_list else HIGH_PRIORITY
+            self.d.queue.add(PolicyKey(kind, meta.get("namespace") or "", meta.get("name") or ""), priority)
 
         return handler
 
@@ -138,10 +142,12 @@ class PolicyReconciler:
             P.remove_claim(released, key.kind)
             await self.d.patch_template(template, released)
             await self._release_binding(binding, key.kind, pid)
-        # 2. Everything still claimed is re-evaluated, so placement changes reach the bindings.
+        # 2. Everything still claimed is re-evaluated, so placement changes reach the bindings. A
+        #    policy's templates go in at low priority, as upstream: a restart re-reads every policy,
+        #    and a policy change must not push users' own template edits back.
         for binding in self._bindings_of(key.kind, pid, key.namespace):
             ref = (binding.get("spec") or {}).get("resource") or {}
-            self.d.queue.add(TemplateKey(ref.get("apiVersion") or "", ref.get("kind") or "", ref.get("namespace") or "", ref.get("name") or "", lazy))
+            self.d.queue.add(TemplateKey(ref.get("apiVersion") or "", ref.get("kind") or "", ref.get("namespace") or "", ref.get("name") or "", lazy), LOW_PRIORITY)
         # 3. Waiting templates the policy selects get another chance.
         matched = []
         for waiting in list(self.d.waiting):
@@ -155,7 +161,7 @@ class PolicyReconciler:
             return Result(requeue_after=5.0)
         for waiting in matched:
             self.d.waiting.discard(waiting)
-            self.d.queue.add(TemplateKey(waiting.api_version, waiting.kind, waiting.namespace, waiting.name, lazy))
+            self.d.queue.add(TemplateKey(waiting.api_version, waiting.kind, waiting.namespace, waiting.name, lazy), LOW_PRIORITY)
         if matched:
             log.info("%s: %d waiting template(s) matched", key, len(matched))
         return None

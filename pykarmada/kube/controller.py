@@ -2,7 +2,8 @@
 
 Outcomes, as controller-runtime's reconcileHandler: an exception -> rate-limited requeue (logged
 once, here); ``Result(requeue_after=s)`` -> forget the backoff and look again in ``s`` seconds;
-a plain ``Result()`` -> forget the backoff. A 409 conflict is just a requeue.
+a plain ``Result()`` -> forget the backoff. A 409 conflict is just a requeue. Requeues keep the
+priority the key was handed out with, so a low-priority backlog stays behind live events.
 
 Each reconcile is counted as controller-runtime counts it (``controller_runtime_reconcile_*``,
 result ``success``, ``error`` or ``requeue_after``); the queue keeps the workqueue metrics under
@@ -65,7 +66,7 @@ class Controller(Generic[K]):
         metrics, clock = self.metrics, self.queue.clock
         while True:
             try:
-                key = await self.queue.get()
+                key, priority = await self.queue.get_with_priority()
             except ShutDown:
                 return
             outcome, panic = "", False
@@ -79,17 +80,17 @@ class Controller(Generic[K]):
                 outcome = "error"
                 if not (isinstance(e, ApiError) and e.conflict):
                     log.warning("%s: reconcile %s failed: %s", self.name, key, e)
-                self.queue.add_rate_limited(key)
+                self.queue.add_rate_limited(key, priority)
             except Exception:  # noqa: BLE001 - the worker boundary: log once, retry with backoff
                 outcome, panic = "error", True
                 log.exception("%s: reconcile %s failed", self.name, key)
-                self.queue.add_rate_limited(key)
+                self.queue.add_rate_limited(key, priority)
             else:
                 outcome = "success"
                 self.queue.forget(key)
                 if result is not None and result.requeue_after is not None:
                     outcome = "requeue_after"
-                    self.queue.add_after(key, result.requeue_after)
+                    self.queue.add_after(key, result.requeue_after, priority)
             finally:
                 metrics.active.dec()
                 if outcome:

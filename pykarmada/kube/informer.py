@@ -5,6 +5,13 @@ Contract: handlers run on the event loop, in event order, and must be cheap and 
 store. Objects in the store are shared and read-only: copy before changing one. After a relist
 (expired resourceVersion) objects that disappeared get a delete notification, so the store
 converges to the server's state.
+
+``in_initial_list`` is client-go's ``isInInitialList`` without a new Handler signature: it is
+true exactly while the informer delivers an ADDED event for an object it found by listing (the
+first list, a relist after 410, or the replay to a handler added late), false for watch events.
+A handler that cares reads it from the informer it is registered on, during the call; the
+others need no change. Controllers use it to queue those keys at low priority, so a live edit
+after a restart is not queued behind the whole backlog (controller-runtime's priority queue).
 """
 
 from __future__ import annotations
@@ -41,11 +48,16 @@ class Informer:
         self._handlers: list[Handler] = []
         self._synced = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.in_initial_list = False
 
     def add_handler(self, handler: Handler) -> None:
         self._handlers.append(handler)
-        for obj in list(self.store.values()):
-            handler("ADDED", obj, None)
+        self.in_initial_list = True
+        try:
+            for obj in list(self.store.values()):
+                handler("ADDED", obj, None)
+        finally:
+            self.in_initial_list = False
 
     def has_synced(self) -> bool:
         return self._synced.is_set()
@@ -86,7 +98,9 @@ class Informer:
             old = self.store.get(key)
             self.store[key] = obj
             if old is None:
+                self.in_initial_list = True  # (_notify contains handler failures)
                 self._notify("ADDED", obj, None)
+                self.in_initial_list = False
             elif old["metadata"].get("resourceVersion") != obj["metadata"].get("resourceVersion"):
                 self._notify("MODIFIED", obj, old)
 

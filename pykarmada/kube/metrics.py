@@ -154,13 +154,14 @@ _live_queues: weakref.WeakSet[QueueMetrics] = weakref.WeakSet()
 
 class QueueMetrics:
     """client-go's accounting for one named queue: depth and adds when a key becomes waiting,
-    queue latency when a worker takes it, work duration when the worker is done."""
+    queue latency when a worker takes it, work duration when the worker is done. Depth is kept
+    by priority (the ``priority`` label), as controller-runtime's priority queue keeps it."""
 
-    __slots__ = ("name", "clock", "depth", "adds", "latency", "work", "retries", "_added", "_started", "__weakref__")
+    __slots__ = ("name", "clock", "_depths", "adds", "latency", "work", "retries", "_added", "_started", "__weakref__")
 
     def __init__(self, name: str, clock: Callable[[], float] = time.monotonic) -> None:
         self.name, self.clock = name, clock
-        self.depth = WORKQUEUE_DEPTH.labels(name, name, "")
+        self._depths: dict[int, Any] = {}
         self.adds = WORKQUEUE_ADDS.labels(name, name)
         self.latency = WORKQUEUE_QUEUE_DURATION.labels(name, name)
         self.work = WORKQUEUE_WORK_DURATION.labels(name, name)
@@ -169,15 +170,25 @@ class QueueMetrics:
         self._started: dict[Hashable, float] = {}
         _live_queues.add(self)
 
-    def add(self, key: Hashable) -> None:
+    def depth(self, priority: int) -> Any:
+        gauge = self._depths.get(priority)
+        if gauge is None:
+            gauge = self._depths[priority] = WORKQUEUE_DEPTH.labels(self.name, self.name, str(priority))
+        return gauge
+
+    def add(self, key: Hashable, priority: int) -> None:
         self.adds.inc()
-        self.depth.inc()
+        self.depth(priority).inc()
         if key not in self._added:
             self._added[key] = self.clock()
 
-    def get(self, key: Hashable) -> None:
+    def reprioritize(self, old: int, new: int) -> None:
+        self.depth(old).dec()
+        self.depth(new).inc()
+
+    def get(self, key: Hashable, priority: int) -> None:
         now = self.clock()
-        self.depth.dec()
+        self.depth(priority).dec()
         added = self._added.pop(key, None)
         if added is not None:
             self.latency.observe(now - added)

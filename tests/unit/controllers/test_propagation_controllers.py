@@ -16,6 +16,7 @@ from pykarmada.controllers.scheduler.controller import SchedulerController, buil
 from pykarmada.controllers.scheduler.core import schedule_binding
 from pykarmada.karmada import constants as C
 from pykarmada.karmada.propagation import compile_namespace_patterns
+from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY
 from tests.unit.scheduler.builders import EVEN_UID, cluster
 
 
@@ -172,13 +173,28 @@ def test_override_policy_events_reach_the_bindings_it_may_select() -> None:
 )
 def test_policy_events(event: str, old_meta: dict[str, Any] | None, new_meta: dict[str, Any], queued: bool) -> None:
     class Detector:
-        queue = type("Q", (), {"add": lambda self, key: added.append(key)})()
+        queue = type("Q", (), {"add": lambda self, key, _priority: added.append(key)})()
+        pps = cpps = type("I", (), {"in_initial_list": False})()
 
     added: list[Any] = []
     handler = PolicyReconciler(Detector()).on_policy(C.KIND_PROPAGATION_POLICY)  # type: ignore[arg-type]
     old = {"metadata": {"name": "p", "namespace": "ns", **old_meta}} if old_meta is not None else None
     handler(event, {"metadata": {"name": "p", "namespace": "ns", **new_meta}}, old)
     assert added == ([PolicyKey(C.KIND_PROPAGATION_POLICY, "ns", "p")] if queued else [])
+
+
+def test_policies_from_the_informer_list_are_queued_at_low_priority() -> None:
+    class Detector:
+        queue = type("Q", (), {"add": lambda self, key, priority: added.append((key.name, priority))})()
+        pps = cpps = type("I", (), {"in_initial_list": False})()
+
+    added: list[Any] = []
+    handler = PolicyReconciler(Detector()).on_policy(C.KIND_PROPAGATION_POLICY)  # type: ignore[arg-type]
+    Detector.pps.in_initial_list = True
+    handler("ADDED", {"metadata": {"name": "listed", "namespace": "ns", "generation": 1}}, None)
+    Detector.pps.in_initial_list = False
+    handler("ADDED", {"metadata": {"name": "created", "namespace": "ns", "generation": 1}}, None)
+    assert added == [("listed", LOW_PRIORITY), ("created", HIGH_PRIORITY)]
 
 
 def test_template_keys() -> None:

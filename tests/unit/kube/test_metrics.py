@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from pykarmada.kube import metrics
 from pykarmada.kube.controller import Controller, Result, RetryableError
 from pykarmada.kube.metrics_server import BadAddress, BindAddress, health_app, metrics_app, parse_bind_address
-from pykarmada.kube.workqueue import RateLimiter, WorkQueue
+from pykarmada.kube.workqueue import LOW_PRIORITY, RateLimiter, WorkQueue
 
 
 class Clock:
@@ -45,10 +45,10 @@ def test_queue_counts_adds_depth_latency_and_work_on_its_clock() -> None:
         for key in ("a", "b", "a"):  # the repeated "a" is not a new add
             q.add(key)
         assert value("workqueue_adds_total", **labels) == 2
-        assert value("workqueue_depth", **labels, priority="") == 2
+        assert value("workqueue_depth", **labels, priority="0") == 2
         clock.now += 3
         key = await q.get()
-        assert value("workqueue_depth", **labels, priority="") == 1
+        assert value("workqueue_depth", **labels, priority="0") == 1
         assert value("workqueue_queue_duration_seconds_count", **labels) == 1
         assert value("workqueue_queue_duration_seconds_sum", **labels) == pytest.approx(3)
         assert value("workqueue_queue_duration_seconds_bucket", **labels, le="1.0") == 0
@@ -73,7 +73,7 @@ def test_key_added_while_processing_is_counted_once_and_timed_from_that_add() ->
         clock.now += 2
         q.done(key)
         assert value("workqueue_adds_total", **labels) == 2
-        assert value("workqueue_depth", **labels, priority="") == 1
+        assert value("workqueue_depth", **labels, priority="0") == 1
         await q.get()
         assert value("workqueue_queue_duration_seconds_sum", **labels) == pytest.approx(2)
 
@@ -173,7 +173,7 @@ def test_exposition_spells_names_and_labels_as_the_ecosystem() -> None:
     assert "# TYPE workqueue_adds_total counter" in text
     # labels sorted by name, as Go's client writes them
     assert f'workqueue_adds_total{{controller="{name}",name="{name}"}} 1.0' in text
-    assert f'workqueue_depth{{controller="{name}",name="{name}",priority=""}} 1.0' in text
+    assert f'workqueue_depth{{controller="{name}",name="{name}",priority="0"}} 1.0' in text
     assert "# TYPE workqueue_queue_duration_seconds histogram" in text
     assert "# TYPE controller_runtime_reconcile_total counter" in text
     assert "# TYPE rest_client_requests_total counter" in text
@@ -250,3 +250,20 @@ def test_family_refuses_wrong_labels_and_kinds() -> None:
         family.labels("only-one")
     with pytest.raises(ValueError, match="kind must be"):
         metrics.Family("summary", "bench", "Test.", registry=None)
+
+
+def test_queue_depth_is_kept_by_priority_and_follows_a_raised_key() -> None:
+    async def scenario() -> None:
+        name = unique("q")
+        q: WorkQueue[str] = WorkQueue(name=name)
+        labels = queue_labels(name)
+        q.add("a", LOW_PRIORITY)
+        q.add("b", LOW_PRIORITY)
+        assert (value("workqueue_depth", **labels, priority="-100"), value("workqueue_depth", **labels, priority="0")) == (2, 0)
+        q.add("a")
+        assert (value("workqueue_depth", **labels, priority="-100"), value("workqueue_depth", **labels, priority="0")) == (1, 1)
+        assert value("workqueue_adds_total", **labels) == 2
+        await q.get()
+        assert (value("workqueue_depth", **labels, priority="-100"), value("workqueue_depth", **labels, priority="0")) == (1, 0)
+
+    asyncio.run(scenario())
