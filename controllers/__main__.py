@@ -10,6 +10,7 @@ import signal
 
 from pykarmada.controllers import manager, registry
 from pykarmada.controllers.context import Options
+from pykarmada.karmada.features import DEFAULTS, FeatureGateError, FeatureGates
 from pykarmada.kube.metrics_server import CannotServe, bind_address_flag
 
 
@@ -32,8 +33,13 @@ def parse_args(argv: list[str] | None = None) -> Options:
     p.add_argument("--concurrent-workers", type=int, default=4)
     p.add_argument("--metrics-bind-address", type=bind_address_flag, default=":8080", help="host:port for /metrics (plain HTTP); 0 disables")
     p.add_argument("--health-probe-bind-address", type=bind_address_flag, default=":10357", help="host:port for /healthz and /readyz; 0 disables")
+    p.add_argument("--feature-gates", default="", help=f"A=true,B=false; gates: {', '.join(f'{k} (default {v})' for k, v in DEFAULTS.items())}")
     p.add_argument("-v", "--v", type=int, default=0)
     a = p.parse_args(argv)
+    try:
+        gates = FeatureGates.parse(a.feature_gates)
+    except FeatureGateError as e:
+        p.error(f"--feature-gates: {e}")
     if bad := registry.unknown(a.controllers):
         p.error(f"--controllers: unknown controller(s) {', '.join(bad)}")
     logging.basicConfig(level=logging.DEBUG if a.v >= 4 else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -48,6 +54,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         workers=a.concurrent_workers,
         metrics_bind_address=a.metrics_bind_address,
         health_probe_bind_address=a.health_probe_bind_address,
+        feature_gates=gates,
     )
 
 

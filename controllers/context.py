@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from pykarmada.controllers.common.member_informers import MemberInformers
 from pykarmada.controllers.common.members import MemberClients
+from pykarmada.karmada.features import FeatureGates
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.informer import Informer
 from pykarmada.kube.metrics_server import BindAddress
@@ -23,6 +24,7 @@ class Options:
     workers: int = 4
     metrics_bind_address: BindAddress | None = None  # None: not served (the flags default to upstream's)
     health_probe_bind_address: BindAddress | None = None
+    feature_gates: FeatureGates = field(default_factory=FeatureGates)
 
 
 @dataclass

@@ -18,6 +18,11 @@ ALLOWED = {
     "pykarmada.aggregator": {"pykarmada.karmada", "pykarmada.kube", "pykarmada.certs"},
     "pykarmada.webhooks": {"pykarmada.karmada", "pykarmada.kube", "pykarmada.certs"},
     "pykarmada.controllers": {"pykarmada.karmada", "pykarmada.kube", "pykarmada.certs"},
+    # The agent is a second controller process: it runs some of the controllers' reconcilers
+    # (cluster status, execution, work status) against its own member, as upstream's agent does.
+    "pykarmada.agent": {"pykarmada.controllers", "pykarmada.karmada", "pykarmada.kube", "pykarmada.certs"},
+    "pykarmada.estimator": {"pykarmada.karmada", "pykarmada.kube", "pykarmada.certs"},
+    "pykarmada.descheduler": {"pykarmada.karmada", "pykarmada.kube", "pykarmada.certs"},
     "pykarmada.localup": {"pykarmada.karmada", "pykarmada.kube", "pykarmada.certs"},
     "pykarmada.karmadactl": {"pykarmada.localup", "pykarmada.karmada", "pykarmada.kube", "pykarmada.certs"},
 }

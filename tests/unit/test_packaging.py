@@ -43,7 +43,7 @@ def test_pyproject_lists_every_package_folder() -> None:
 
 def test_components_map_into_the_one_namespace() -> None:
     assert all(name == "pykarmada" or name.startswith("pykarmada.") for name in SETUPTOOLS["package-dir"])
-    for component in ("aggregator", "webhooks", "controllers", "certs"):
+    for component in ("aggregator", "webhooks", "controllers", "certs", "agent", "estimator", "descheduler"):
         assert SETUPTOOLS["package-dir"][f"pykarmada.{component}"] == component
 
 

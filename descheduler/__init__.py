@@ -1,0 +1,1 @@
+"""karmada-descheduler: moves replicas a member cannot schedule back to the scheduler."""
