@@ -30,6 +30,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
     p.add_argument("--cluster-status-update-frequency", type=_duration, default=10.0)
     p.add_argument("--cluster-success-threshold", type=_duration, default=30.0)
     p.add_argument("--cluster-failure-threshold", type=_duration, default=30.0)
+    p.add_argument("--cluster-monitor-period", type=_duration, default=5.0, help="how often Pull clusters' leases are checked")
+    p.add_argument("--cluster-monitor-grace-period", type=_duration, default=40.0, help="a Pull cluster silent this long becomes Ready=Unknown")
+    p.add_argument("--cluster-startup-grace-period", type=_duration, default=60.0, help="the same, for a cluster that never posted status")
     p.add_argument("--concurrent-workers", type=int, default=4)
     p.add_argument("--metrics-bind-address", type=bind_address_flag, default=":8080", help="host:port for /metrics (plain HTTP); 0 disables")
     p.add_argument("--health-probe-bind-address", type=bind_address_flag, default=":10357", help="host:port for /healthz and /readyz; 0 disables")
@@ -51,6 +54,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
         cluster_status_update_frequency=a.cluster_status_update_frequency,
         cluster_success_threshold=a.cluster_success_threshold,
         cluster_failure_threshold=a.cluster_failure_threshold,
+        cluster_monitor_period=a.cluster_monitor_period,
+        cluster_monitor_grace_period=a.cluster_monitor_grace_period,
+        cluster_startup_grace_period=a.cluster_startup_grace_period,
         workers=a.concurrent_workers,
         metrics_bind_address=a.metrics_bind_address,
         health_probe_bind_address=a.health_probe_bind_address,

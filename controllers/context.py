@@ -21,6 +21,9 @@ class Options:
     cluster_status_update_frequency: float = 10.0
     cluster_success_threshold: float = 30.0
     cluster_failure_threshold: float = 30.0
+    cluster_monitor_period: float = 5.0
+    cluster_monitor_grace_period: float = 40.0
+    cluster_startup_grace_period: float = 60.0
     workers: int = 4
     metrics_bind_address: BindAddress | None = None  # None: not served (the flags default to upstream's)
     health_probe_bind_address: BindAddress | None = None

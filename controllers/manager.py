@@ -15,6 +15,7 @@ from pykarmada.controllers.context import ControllerContext, Options
 from pykarmada.controllers.common.members import MemberClients
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import connection_from_kubeconfig
+from pykarmada.kube.controller import Controller
 from pykarmada.kube.leader import LeaderElector
 from pykarmada.kube.metrics_server import Endpoints, health_app, metrics_app
 
@@ -47,7 +48,11 @@ async def run(options: Options) -> None:
 
 async def _lead(ctx: ControllerContext) -> None:
     ctx.ready = False
-    controllers = [setup(ctx) for name, setup in registry.CONTROLLERS.items() if registry.enabled(ctx.options.controllers, name)]
+    controllers: list[Controller] = []
+    for name, setup in registry.CONTROLLERS.items():
+        if registry.enabled(ctx.options.controllers, name):
+            made = setup(ctx)
+            controllers += made if isinstance(made, list) else [made]
     log.info("starting controllers: %s", ", ".join(c.name for c in controllers))
     for informer in ctx.informers.values():
         informer.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pykarmada.controllers.cluster.cluster import ClusterController
+from pykarmada.controllers.cluster.health_monitor import LEASES_PATH, ClusterHealthMonitor
 from pykarmada.controllers.status.cluster_status import ClusterStatusController
 from pykarmada.controllers.status.binding_status import BindingStatusController
 from pykarmada.controllers.context import ControllerContext
@@ -34,11 +35,18 @@ def _enqueue_self(controller: Controller, informer: Informer) -> Callable[..., N
     return lambda _type, obj, _old: add(object_key(obj))
 
 
-def setup_cluster(ctx: ControllerContext) -> Controller:
-    clusters = ctx.informer(CLUSTERS_PATH)
+def setup_cluster(ctx: ControllerContext) -> list[Controller]:
+    """The cluster controller and, as upstream's runs in the same controller, its health monitor."""
+    clusters, leases = ctx.informer(CLUSTERS_PATH), ctx.informer(LEASES_PATH)
     ctrl = Controller("cluster", ClusterController(ctx.control_plane, clusters).reconcile, workers=ctx.options.workers)
     clusters.add_handler(_enqueue_self(ctrl, clusters))
-    return ctrl
+    o = ctx.options
+    monitor = ClusterHealthMonitor(ctx.control_plane, clusters, leases, period=o.cluster_monitor_period,
+                                   grace=o.cluster_monitor_grace_period, startup_grace=o.cluster_startup_grace_period)
+    health = Controller(monitor.name, monitor.reconcile, workers=2)
+    # Each Pull cluster requeues itself every period; new clusters start on their first event.
+    clusters.add_handler(lambda kind, obj, _old: health.queue.add(object_key(obj)) if kind == "ADDED" else None)
+    return [ctrl, health]
 
 
 def setup_cluster_status(ctx: ControllerContext) -> Controller:
@@ -218,7 +226,7 @@ def setup_dependencies_distributor(ctx: ControllerContext) -> Controller:
     return ctrl
 
 
-CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
+CONTROLLERS: dict[str, Callable[[ControllerContext], Controller | list[Controller]]] = {
     "cluster": setup_cluster,
     "clusterStatus": setup_cluster_status,
     "unifiedAuth": setup_unified_auth,

@@ -21,6 +21,7 @@ from aiohttp import web
 from pykarmada.aggregator.auth import UserInfo
 from pykarmada.aggregator.requestinfo import RequestInfo
 from pykarmada.aggregator.cache import ObjectCache
+from pykarmada.karmada.cluster import proxy_url
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection
 from pykarmada.kube.errors import ApiError
@@ -45,10 +46,17 @@ class Target:
     token: str
     ca_pem: bytes
     insecure: bool
+    proxy: str | None = None
+    pull: bool = False
 
     @property
     def pool_key(self) -> str:
         return hashlib.sha256(f"{self.endpoint}|{self.insecure}|".encode() + self.ca_pem).hexdigest()
+
+    def unreachable(self, cluster: str, error: Exception) -> StatusError:
+        via = f" through proxy {self.proxy}" if self.proxy else ""
+        hint = "; it is a Pull-mode cluster: the control plane reaches it only when spec.apiEndpoint (or spec.proxyURL) is routable from here" if self.pull else ""
+        return StatusError(503, f'cluster "{cluster}" cannot be reached at {self.endpoint}{via}: {error}{hint}')
 
 
 class ProxyHandler:
@@ -70,9 +78,15 @@ class ProxyHandler:
         if ready is not None and ready.get("status") != "True":
             raise StatusError(503, f'cluster "{name}" is not ready ({ready.get("reason", "")}: {ready.get("message", "")}); the proxy cannot reach it')
         endpoint = spec.get("apiEndpoint")
+        pull = spec.get("syncMode") == "Pull"
         if not endpoint:
-            mode = spec.get("syncMode", "")
-            raise StatusError(503, f'cluster "{name}" ({mode} mode) has no apiEndpoint reachable from the control plane')
+            if pull:
+                raise StatusError(503, f'cluster "{name}" is a Pull-mode cluster without spec.apiEndpoint: the control plane has no direct route to it (its agent dials out; set the agent\'s --cluster-api-endpoint or --proxy-server-address to proxy to it)')
+            raise StatusError(503, f'cluster "{name}" has no apiEndpoint reachable from the control plane')
+        try:
+            proxy = proxy_url(cluster)
+        except ValueError as e:
+            raise StatusError(503, str(e)) from None
         ref = spec.get("impersonatorSecretRef")
         if not ref:
             raise StatusError(503, f'cluster "{name}" has no impersonatorSecretRef: the proxy has no credentials for it')
@@ -84,7 +98,7 @@ class ProxyHandler:
             raise StatusError(503, f'cluster "{name}": cannot read its credentials: {e.message or e.reason}') from None
         if not token:
             raise StatusError(503, f'cluster "{name}": secret {ref.get("namespace")}/{ref.get("name")} has no token')
-        return Target(endpoint.rstrip("/"), token, ca, bool(spec.get("insecureSkipTLSVerification")))
+        return Target(endpoint.rstrip("/"), token, ca, bool(spec.get("insecureSkipTLSVerification")), proxy, pull)
 
     def _session(self, target: Target) -> aiohttp.ClientSession:
         session = self._sessions.get(target.pool_key)
@@ -129,9 +143,10 @@ class ProxyHandler:
                 data=body,
                 allow_redirects=False,
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=10),
+                proxy=target.proxy,
             )
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as e:
-            raise StatusError(503, f'cluster "{info.name}" cannot be reached at {target.endpoint}: {e}') from None
+            raise target.unreachable(info.name, e) from None
         async with upstream:
             headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
             if upstream.headers.get("Content-Length") and not upstream.headers.get("Transfer-Encoding"):
@@ -166,11 +181,11 @@ class ProxyHandler:
         headers = [(k, v) for k, v in self._headers(request, user, target) if not k.lower().startswith("sec-websocket")]
         session = self._session(target)
         try:
-            upstream = await session.ws_connect(url.replace("https://", "wss://", 1), headers=headers, protocols=protocols, heartbeat=5)
+            upstream = await session.ws_connect(url.replace("https://", "wss://", 1), headers=headers, protocols=protocols, heartbeat=5, proxy=target.proxy)
         except aiohttp.WSServerHandshakeError as e:
             raise StatusError(e.status if e.status >= 400 else 502, f"member refused the upgrade: {e.message}") from None
-        except (aiohttp.ClientError, OSError) as e:
-            raise StatusError(503, f"member cannot be reached: {e}") from None
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as e:
+            raise target.unreachable(info.name, e) from None
         downstream = web.WebSocketResponse(protocols=[upstream.protocol] if upstream.protocol else (), heartbeat=5)
         await downstream.prepare(request)
 

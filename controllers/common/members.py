@@ -1,11 +1,12 @@
 """Clients for member clusters, built from a Cluster's endpoint and its credential Secret
-(``spec.secretRef``: keys ``token`` and ``caBundle``), cached while those stay the same."""
+(``spec.secretRef``: keys ``token`` and ``caBundle``) and ``spec.proxyURL``, cached while those stay the same."""
 
 from __future__ import annotations
 
 import hashlib
 from typing import Any
 
+from pykarmada.karmada.cluster import proxy_url
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection
 from pykarmada.kube.secrets import SecretCache
@@ -41,14 +42,18 @@ class MemberClients:
             raise CredentialsError(f"cluster {name}: secret {ref['namespace']}/{ref['name']} has no token")
         insecure = bool(spec.get("insecureSkipTLSVerification"))
         ca = data.get("caBundle") or None
-        fingerprint = hashlib.sha256(f"{endpoint}|{insecure}|{token}".encode() + (ca or b"")).hexdigest()
+        try:
+            proxy = proxy_url(cluster)
+        except ValueError as e:
+            raise CredentialsError(str(e)) from None
+        fingerprint = hashlib.sha256(f"{endpoint}|{insecure}|{proxy}|{token}".encode() + (ca or b"")).hexdigest()
         cached = self._clients.get(name)
         if cached and cached[0] == fingerprint:
             return cached[1]
         if cached:
             await cached[1].close()
         client = KubeClient(
-            Connection(server=endpoint.rstrip("/"), ca_pem=ca, token=token, insecure_skip_verify=insecure),
+            Connection(server=endpoint.rstrip("/"), ca_pem=ca, token=token, insecure_skip_verify=insecure, proxy_url=proxy),
             timeout=self.timeout,
             user_agent="karmada-controller-manager",
         )

@@ -1,5 +1,6 @@
 """The cluster status controller (Push clusters): every ``period`` seconds probe each member's
-``/readyz`` (``/healthz`` when readyz is absent), keep the Ready condition with a success/failure
+``/readyz`` (``/healthz`` when readyz is absent; a probe that times out makes Ready Unknown, as a
+silent Pull cluster does, where upstream says not reachable), keep the Ready condition with a success/failure
 threshold so one failed probe does not flap, and collect version, API enablements, node and
 resource summaries. Status is written through the status subresource, only when it changed."""
 
@@ -25,6 +26,7 @@ from pykarmada.kube.errors import ApiError
 from pykarmada.kube.informer import Informer
 
 log = logging.getLogger(__name__)
+PROBE_TIMEOUT = 5.0
 
 
 @dataclass
@@ -89,7 +91,7 @@ class ClusterStatusController:
         try:
             for path in ("/readyz", "/healthz"):
                 try:
-                    body = await client.request("GET", path, timeout=5)
+                    body = await client.request("GET", path, timeout=PROBE_TIMEOUT)
                 except ApiError as e:
                     if e.status == 404 and path == "/readyz":
                         continue
@@ -97,7 +99,9 @@ class ClusterStatusController:
                 if str(body).strip() == "ok":
                     return _Observed("True", c.CLUSTER_REASON_READY, c.CLUSTER_MSG_READY)
                 return _Observed("False", c.CLUSTER_REASON_NOT_READY, c.CLUSTER_MSG_NOT_READY)
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+        except asyncio.TimeoutError:  # aiohttp's timeouts included: no answer says nothing either way
+            return _Observed("Unknown", c.CLUSTER_REASON_STATUS_UNKNOWN, f"cluster did not answer its health probe within {PROBE_TIMEOUT:g}s")
+        except (aiohttp.ClientError, OSError):
             pass
         return _Observed("False", c.CLUSTER_REASON_NOT_REACHABLE, c.CLUSTER_MSG_NOT_REACHABLE)
 

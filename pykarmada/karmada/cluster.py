@@ -201,3 +201,14 @@ def _validate_resource_models(models: list[Any]) -> list[FieldError]:
                     pass
         previous = ranges
     return errors
+
+
+def proxy_url(cluster: dict[str, Any]) -> str | None:
+    """``spec.proxyURL`` for an HTTP client, or None. The API accepts socks5 as upstream does;
+    our clients speak HTTP(S) proxies only, so a socks5 one is refused with a ValueError."""
+    value = (cluster.get("spec") or {}).get("proxyURL")
+    if not value:
+        return None
+    if urlsplit(value).scheme == "socks5":
+        raise ValueError(f'cluster "{cluster["metadata"]["name"]}": spec.proxyURL {value} is a socks5 proxy, which pykarmada does not support (use an http or https proxy)')
+    return str(value)
