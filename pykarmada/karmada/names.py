@@ -48,3 +48,14 @@ def binding_reference_key(namespace: str, name: str) -> str:
 
 def derived_service_name(service_import: str) -> str:
     return DERIVED_SERVICE_PREFIX + service_import
+
+
+def generated_policy_name(namespace: str, name: str, gvk: str) -> str:
+    """The policy karmadactl's apply and promote create for one object: ``<name>-<enc(fnv32a(ns+gvk))>``
+    lower-cased; ``gvk`` as Go prints a GroupVersionKind (``apps/v1, Kind=Deployment``)."""
+    return f"{name.replace(':', '.')}-{_encode_hash(fnv32a(namespace + gvk))}".lower()
+
+
+def gvk_string(api_version: str, kind: str) -> str:
+    group, _, version = api_version.rpartition("/")
+    return f"{group}/{version}, Kind={kind}"

@@ -1,5 +1,7 @@
-"""``describe``: why a resource template is, or is not, propagated: the policy that claimed it,
-its binding, the scheduling result, and per member cluster the Work's conditions and health."""
+"""``describe``: kubectl's describe, of the control plane or (``-s members -C <c>``) of a member
+through the proxy, as upstream's. For one resource template of the control plane it adds a
+``Propagation`` section: why it is, or is not, propagated: the policy that claimed it, its binding,
+the scheduling result, and per member cluster the Work's conditions and health."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import click
 
 from pykarmada.karmada import constants as c
 from pykarmada.karmada.names import binding_name, execution_namespace, work_name
-from pykarmada.karmadactl.commands.kubeconfig import control_plane_options, load
+from pykarmada.karmadactl.commands.kubeconfig import context_namespace, load
+from pykarmada.karmadactl.commands.kubectl_verbs import CLUSTER_C, SCOPE, Flag, Invocation, KubectlVerb, split_args
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.conditions import get_condition
 from pykarmada.kube.discovery import UnknownKind, resolve_resource
@@ -62,45 +65,68 @@ def render(template: dict[str, Any], binding: dict[str, Any] | None, works: dict
     return "\n".join(lines)
 
 
-@click.command("describe")
-@click.argument("resource")
-@click.argument("name")
-@control_plane_options(namespace=True)
-def describe(resource: str, name: str, namespace: str, kubeconfig: str, karmada_context: str) -> None:
-    """Show how a resource template in the control plane is propagated, and why not when it is not."""
-    conn = load(kubeconfig, karmada_context, "control plane")
+NAMESPACE = Flag("namespace", "--namespace", "-n")
 
-    async def run() -> str:
-        async with KubeClient(conn) as cp:
-            info, _ = await resolve_resource(cp, resource)
-            ns = namespace if info.namespaced else None
-            template = await cp.get(info.path(namespace=ns, name=name))
-            rb_name = binding_name(info.kind, name)
-            path = (
-                f"/apis/work.karmada.io/v1alpha2/namespaces/{ns}/resourcebindings/{rb_name}"
-                if ns
-                else f"/apis/work.karmada.io/v1alpha2/clusterresourcebindings/{rb_name}"
-            )
+
+def _one_object(inv: Invocation) -> tuple[str, str, str | None] | None:
+    """(resource, name, namespace flag) when the describe named exactly one object, else None."""
+    flags, rest = split_args(inv.rest, [NAMESPACE])
+    if any(a.startswith("-") for a in rest):
+        return None  # selectors, files, -A ...: kubectl's output alone
+    if len(rest) == 1 and "/" in rest[0]:
+        rest = rest[0].split("/", 1)
+    if len(rest) != 2:
+        return None
+    return rest[0], rest[1], flags.get("namespace")
+
+
+async def _propagation(conn: Any, resource: str, name: str, namespace: str) -> str:
+    async with KubeClient(conn) as cp:
+        info, _ = await resolve_resource(cp, resource)
+        ns = namespace if info.namespaced else None
+        template = await cp.get(info.path(namespace=ns, name=name))
+        rb_name = binding_name(info.kind, name)
+        path = (
+            f"/apis/work.karmada.io/v1alpha2/namespaces/{ns}/resourcebindings/{rb_name}"
+            if ns
+            else f"/apis/work.karmada.io/v1alpha2/clusterresourcebindings/{rb_name}"
+        )
+        try:
+            binding = await cp.get(path)
+        except ApiError as e:
+            if not e.not_found:
+                raise
+            binding = None
+        works: dict[str, dict[str, Any] | None] = {}
+        for target in ((binding or {}).get("spec") or {}).get("clusters") or []:
+            w = work_name(info.kind, name, ns or "")
             try:
-                binding = await cp.get(path)
+                works[target["name"]] = await cp.get(f"/apis/work.karmada.io/v1alpha1/namespaces/{execution_namespace(target['name'])}/works/{w}")
             except ApiError as e:
                 if not e.not_found:
                     raise
-                binding = None
-            works: dict[str, dict[str, Any] | None] = {}
-            for target in ((binding or {}).get("spec") or {}).get("clusters") or []:
-                w = work_name(info.kind, name, ns or "")
-                try:
-                    works[target["name"]] = await cp.get(f"/apis/work.karmada.io/v1alpha1/namespaces/{execution_namespace(target['name'])}/works/{w}")
-                except ApiError as e:
-                    if not e.not_found:
-                        raise
-                    works[target["name"]] = None
-            return render(template, binding, works)
+                works[target["name"]] = None
+        return render(template, binding, works)
 
+
+def propagation_section(inv: Invocation, cluster: str | None) -> None:
+    """After kubectl's describe of one control-plane object: how it is propagated."""
+    target = _one_object(inv) if cluster is None else None
+    if target is None:
+        return
+    resource, name, namespace = target
+    conn = load(inv.kubeconfig, inv.karmada_context, "control plane")
+    namespace = namespace or inv.given.namespace or context_namespace(inv.kubeconfig, inv.karmada_context)
     try:
-        click.echo(asyncio.run(run()))
-    except UnknownKind as e:
-        raise click.ClickException(str(e)) from None
-    except ApiError as e:
-        raise click.ClickException(e.message or str(e)) from None
+        text = asyncio.run(_propagation(conn, resource, name, namespace))
+    except (UnknownKind, ApiError):
+        return  # kubectl described it; what we cannot add is not an error
+    click.echo("Propagation:")
+    click.echo("\n".join("  " + line for line in text.splitlines()))
+
+
+describe = KubectlVerb(
+    ["describe"], [SCOPE, CLUSTER_C],
+    "Show details of a resource of the control plane (with how a template is propagated) or of a member cluster.",
+    after=propagation_section,
+)
