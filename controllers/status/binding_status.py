@@ -11,6 +11,7 @@ from pykarmada.karmada import constants as c
 from pykarmada.karmada import event_messages as M
 from pykarmada.karmada.interpreter import aggregate_status
 from pykarmada.karmada.names import cluster_from_execution_namespace
+from pykarmada.karmada.works import expected_clusters
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.conditions import get_condition, set_condition
 from pykarmada.kube.controller import Result
@@ -68,7 +69,7 @@ def aggregated_items(binding: Obj, works: list[Obj]) -> list[Obj]:
 
 
 def fully_applied(binding: Obj, items: list[Obj]) -> tuple[str, str, str]:
-    expected = {t["name"] for t in (binding.get("spec") or {}).get("clusters") or []}
+    expected = expected_clusters(binding.get("spec") or {})  # requiredBy and evicting clusters count, as upstream
     ok = bool(expected) and len(items) == len(expected) and all(i["applied"] and i["clusterName"] in expected for i in items)
     if ok:
         return "True", "FullyAppliedSuccess", "All works have been successfully applied"

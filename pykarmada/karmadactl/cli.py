@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from pykarmada.karmadactl.commands import apply, describe, get, join, kubectl_verbs, local_up
+from pykarmada.karmadactl.commands import apply, describe, get, join, kubectl_verbs, local_up, promote
 from pykarmada.karmadactl.commands.kubeconfig import global_options
 from pykarmada.kube.errors import ConfigError
 
@@ -41,6 +41,7 @@ cli.add_command(join.unjoin)
 cli.add_command(get.get)
 cli.add_command(describe.describe)
 cli.add_command(apply.apply)
+cli.add_command(promote.promote)
 for command in kubectl_verbs.commands():
     cli.add_command(command)
 

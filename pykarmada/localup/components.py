@@ -237,7 +237,7 @@ def scheduler_spec(bins: Binaries, layout: Layout, plan: ClusterPlan) -> Process
 
 def kwok_config(layout: Layout, plan: ClusterPlan) -> Path:
     """kwok's configuration: every simulated container logs the same few CRI-format lines, so that
-    ``kubectl logs`` (and ``-f``) has something to show."""
+    ``kubectl logs`` (and ``-f``) and ``attach`` have something to show, and ``exec`` runs."""
     directory = layout.root / "kwok"
     directory.mkdir(parents=True, exist_ok=True)
     log_file = directory / "container.log"
@@ -248,16 +248,19 @@ def kwok_config(layout: Layout, plan: ClusterPlan) -> Path:
             ))
         )
     config = directory / f"{plan.name}-kwok.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "apiVersion": "kwok.x-k8s.io/v1alpha1",
-                "kind": "ClusterLogs",
-                "metadata": {"name": "all-containers"},
-                "spec": {"selector": {}, "logs": [{"containers": [], "logsFile": str(log_file), "follow": True}]},
-            }
-        )
-    )
+    workdir = directory / "exec"
+    workdir.mkdir(exist_ok=True)
+    stages = [
+        {"kind": "ClusterLogs", "metadata": {"name": "all-containers"},
+         "spec": {"selector": {}, "logs": [{"containers": [], "logsFile": str(log_file), "follow": True}]}},
+        # exec and attach: kwok runs the command here, in a scratch directory (a development
+        # environment: whoever may exec into a member pod may run commands as this user).
+        {"kind": "ClusterExec", "metadata": {"name": "all-containers"},
+         "spec": {"selector": {}, "execs": [{"containers": [], "local": {"workDir": str(workdir)}}]}},
+        {"kind": "ClusterAttach", "metadata": {"name": "all-containers"},
+         "spec": {"selector": {}, "attaches": [{"containers": [], "logsFile": str(log_file)}]}},
+    ]
+    config.write_text(yaml.safe_dump_all([{"apiVersion": "kwok.x-k8s.io/v1alpha1", **stage} for stage in stages], sort_keys=False))
     return config
 
 

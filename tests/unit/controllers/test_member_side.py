@@ -144,6 +144,9 @@ def test_binding_aggregation_and_fully_applied() -> None:
     assert fully_applied(binding, items)[0] == "False"
     items[1]["applied"] = True
     assert fully_applied(binding, items) == ("True", "FullyAppliedSuccess", "All works have been successfully applied")
+    # A dependency's attached binding has no clusters of its own: requiredBy names them.
+    attached = {"spec": {"resource": binding["spec"]["resource"], "requiredBy": [{"name": "web-deployment", "clusters": [{"name": "m1"}, {"name": "m2"}]}]}}
+    assert fully_applied(attached, items)[0] == "True"
 
 
 def test_cluster_summaries() -> None:
