@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from pykarmada.karmadactl.commands import apply, describe, get, join, kubectl_verbs, local_up, promote
+from pykarmada.karmadactl.commands import apply, completion, describe, get, join, kubectl_verbs, local_up, promote, top, version
 from pykarmada.karmadactl.commands.kubeconfig import global_options
 from pykarmada.kube.errors import ConfigError
 
@@ -42,6 +42,9 @@ cli.add_command(get.get)
 cli.add_command(describe.describe)
 cli.add_command(apply.apply)
 cli.add_command(promote.promote)
+cli.add_command(completion.completion)
+cli.add_command(version.version)
+cli.add_command(top.top)
 for command in kubectl_verbs.commands():
     cli.add_command(command)
 

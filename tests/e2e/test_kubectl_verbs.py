@@ -7,10 +7,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 from tests.e2e.framework.env import KARMADACTL, LocalEnv, karmadactl
 from tests.e2e.framework.wait import wait_for
+
+KARMADACTL_BIN = str(Path(sys.executable).with_name("karmadactl"))  # the console script, as a shell runs it
 
 
 def test_write_verbs_change_the_control_plane(local_env: LocalEnv) -> None:
@@ -79,3 +83,61 @@ def test_apply_with_clusters_creates_the_companion_policy_and_propagates(local_e
         assert absent.returncode == 1 and "cluster nosuch does not exist" in absent.stderr
     finally:
         local_env.kubectl("delete", "namespace", ns, "--wait=false", check=False)
+
+
+def test_logs_exec_and_attach_reach_a_member_pod(local_env: LocalEnv) -> None:
+    ns = f"verbs-{uuid.uuid4().hex[:6]}"
+    local_env.kubectl("create", "namespace", ns)
+    try:
+        wait_for(lambda: local_env.kubectl("get", "namespace", ns, context="member1", check=False).returncode == 0, timeout=60, what="namespace in member1")
+        local_env.kubectl("run", "box", "-n", ns, "--image=busybox", context="member1")
+        wait_for(lambda: local_env.kubectl_json("get", "pod", "box", "-n", ns, context="member1").get("status", {}).get("phase") == "Running",
+                 timeout=60, what="the pod Running")
+        kc = f"--kubeconfig={local_env.karmada_kubeconfig}"
+        logs = karmadactl("logs", "box", "-n", ns, "-C", "member1", kc).stdout
+        assert "simulated container started by kwok" in logs
+        # exec: kwok runs the command; the proxy relays the WebSocket stream.
+        assert karmadactl("exec", "box", "-n", ns, "-s", "members", "--cluster", "member1", kc, "--", "echo", "hello-through-the-proxy").stdout.strip() == "hello-through-the-proxy"
+        failing = karmadactl("exec", "box", "-n", ns, "-s", "members", "--cluster", "member1", kc, "--", "sh", "-c", "exit 3", check=False)
+        # kwok reports a failed command as an internal error, so kubectl exits 1: its code and stderr are ours.
+        assert failing.returncode == 1 and "exit status 3" in failing.stderr
+        # attach: the stream reaches the member's kwok. kwok follows its log file with inotify, which
+        # a busy machine may have exhausted; then kwok's own error comes back through the proxy.
+        attach = subprocess.Popen([*KARMADACTL, "attach", "box", "-n", ns, "-s", "members", "--cluster", "member1", kc],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            out, err = attach.communicate(timeout=30)  # kwok's error ends it; its output follows forever
+        except subprocess.TimeoutExpired:
+            attach.kill()
+            out, err = attach.communicate()
+        assert "simulated container" in out or "error attaching to container" in err, (out, err)
+    finally:
+        local_env.kubectl("delete", "namespace", ns, "--wait=false", check=False)
+
+
+def _complete(line: str, kubeconfig: str) -> list[str]:
+    words = line.split(" ")
+    env = {**os.environ, "COMP_WORDS": line, "COMP_CWORD": str(len(words) - 1), "_KARMADACTL_COMPLETE": "bash_complete", "KUBECONFIG": kubeconfig}
+    out = subprocess.run(["karmadactl"], executable=KARMADACTL_BIN, env=env, capture_output=True, text=True).stdout
+    return [item.split(",", 1)[1] for item in out.splitlines() if "," in item]
+
+
+def test_completion_of_verbs_flags_clusters_and_kinds(local_env: LocalEnv) -> None:
+    script = karmadactl("completion", "bash").stdout
+    assert "_KARMADACTL_COMPLETE=bash_complete" in script
+    kc = local_env.karmada_kubeconfig
+    assert "promote" in _complete("karmadactl pro", kc)
+    assert _complete("karmadactl logs -C mem", kc) == ["member1", "member2", "member3"]
+    assert _complete("karmadactl get deploy -C ", kc) == ["member1", "member2", "member3"]
+    assert "deployments" in _complete("karmadactl describe deploy", kc)
+    assert "propagationpolicies" in _complete("karmadactl get propagation", kc)
+    assert "--operation-scope" in _complete("karmadactl exec --op", kc)
+
+
+def test_top_names_members_without_a_metrics_api(local_env: LocalEnv) -> None:
+    kc = f"--kubeconfig={local_env.karmada_kubeconfig}"
+    proc = karmadactl("top", "node", "--clusters", "member1,member2", kc, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [f"error: cluster({m}): Metrics API not available (is metrics-server installed in the member?)" for m in ("member1", "member2")]
+    missing = karmadactl("top", "pod", "-C", "nosuch", kc, check=False)
+    assert missing.returncode == 1 and "cluster(s) nosuch not found" in missing.stderr

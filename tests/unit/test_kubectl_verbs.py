@@ -69,3 +69,23 @@ def test_generated_policy_name_matches_upstream() -> None:
     from pykarmada.karmada.names import generated_policy_name
 
     assert generated_policy_name("ns-foo", "foo", "rand") == "foo-b4978784"
+
+
+def test_completion_decides_between_clusters_kinds_and_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pykarmada.karmadactl.commands import completion
+
+    monkeypatch.setattr(completion, "_lookup", lambda _k, _c, what: {"clusters": ["m1", "m2"], "resources": ["deployments", "pods"]}[what])
+    values = lambda items: [i.value for i in items]  # noqa: E731
+    assert values(completion.complete(["-C"], "m", takes_type=True)) == ["m1", "m2"]
+    assert values(completion.complete([], "de", takes_type=True)) == ["deployments"]
+    assert values(completion.complete(["-n", "ns"], "", takes_type=True)) == ["deployments", "pods"]  # a flag value is no positional
+    assert values(completion.complete(["deployments"], "", takes_type=True)) == []
+    assert values(completion.complete([], "", takes_type=False)) == []
+
+
+def test_top_formats_as_kubectl() -> None:
+    from pykarmada.karmadactl.commands.top import cpu_text, memory_text, table
+
+    assert (cpu_text(0.25), cpu_text(2), memory_text(64 * 1024 * 1024 + 5)) == ("250m", "2000m", "64Mi")
+    assert table([["web", "member1", "250m", "64Mi"]], ["NAME", "CLUSTER", "CPU(cores)", "MEMORY(bytes)"], no_headers=False).splitlines() == [
+        "NAME   CLUSTER   CPU(cores)   MEMORY(bytes)", "web    member1   250m         64Mi"]

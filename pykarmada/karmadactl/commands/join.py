@@ -15,6 +15,7 @@ import click
 from pykarmada.karmada import constants as c
 from pykarmada.karmada.cluster import validate_name
 from pykarmada.karmada.join import JoinError, join_cluster, unjoin_cluster
+from pykarmada.karmadactl.commands.completion import cluster_names
 from pykarmada.karmadactl.commands.kubeconfig import control_plane_options, load
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.errors import ApiError
@@ -54,7 +55,7 @@ def join(cluster_name: str, cluster_kubeconfig: str, cluster_context: str, clust
 
 
 @click.command("unjoin")
-@click.argument("cluster_name")
+@click.argument("cluster_name", shell_complete=cluster_names)
 @click.option("--cluster-kubeconfig", default="", help="kubeconfig of the member cluster, to remove what join created there.")
 @click.option("--cluster-context", default="", help="Context of the member (default: the cluster name).")
 @click.option("--cluster-namespace", default=c.KARMADA_CLUSTER_NAMESPACE, show_default=True)

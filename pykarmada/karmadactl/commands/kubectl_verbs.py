@@ -19,8 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import click
+from click.shell_completion import CompletionItem
 
 from pykarmada.karmada import constants as c
+from pykarmada.karmadactl.commands.completion import complete
 from pykarmada.karmadactl.commands.kubeconfig import GlobalFlags, load
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.conditions import get_condition
@@ -29,6 +31,7 @@ from pykarmada.kube.errors import ApiError
 PROXY = "/apis/cluster.karmada.io/v1alpha1/clusters/{}/proxy"
 KUBECTL_ENV = "KARMADACTL_KUBECTL"
 SCOPES = ("karmada", "members")
+TYPE_FIRST = {"explain", "describe", "delete", "edit", "patch", "label", "annotate"}  # verbs whose first argument is a resource type
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,11 @@ class KubectlVerb(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta["kubectl_args"] = list(args)
         return []
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        if incomplete.startswith("-"):
+            return [CompletionItem(name) for f in self.own_flags for name in (f.long, f.short) if name and name.startswith(incomplete)]
+        return complete(ctx.meta.get("kubectl_args", []), incomplete, takes_type=self.verb[0] in TYPE_FIRST)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(f"{f.short + ', ' if f.short else ''}{f.long}" + (" TEXT" if f.takes_value else ""), f.help) for f in self.own_flags]

@@ -23,6 +23,7 @@ from pykarmada.karmada import constants as c
 from pykarmada.karmada.dependencies import get_dependencies
 from pykarmada.karmada.names import generated_policy_name, gvk_string
 from pykarmada.karmada.prune import prune_manifest
+from pykarmada.karmadactl.commands.completion import cluster_names, resource_types
 from pykarmada.karmadactl.commands.kubeconfig import control_plane_options, load
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection
@@ -81,9 +82,9 @@ def _where(info: ResourceInfo, obj: dict[str, Any]) -> str:
 
 
 @click.command("promote", context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("resource_type", metavar="TYPE")
+@click.argument("resource_type", metavar="TYPE", shell_complete=resource_types)
 @click.argument("name")
-@click.option("-C", "--cluster", default="", help="Name of the member cluster that holds the resource (required).")
+@click.option("-C", "--cluster", default="", shell_complete=cluster_names, help="Name of the member cluster that holds the resource (required).")
 @click.option("--cluster-kubeconfig", default="", help="Read the member with this kubeconfig instead of through the cluster proxy.")
 @click.option("--cluster-context", default="", help="Context of --cluster-kubeconfig.")
 @click.option("--auto-create-policy/--no-auto-create-policy", default=True, show_default=True, help="Create the policy that keeps it in the cluster.")
