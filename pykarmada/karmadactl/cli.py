@@ -44,6 +44,7 @@ cli.add_command(apply.apply)
 cli.add_command(promote.promote)
 cli.add_command(completion.completion)
 cli.add_command(version.version)
+cli.add_command(version.options)
 cli.add_command(top.top)
 for command in kubectl_verbs.commands():
     cli.add_command(command)
