@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from pykarmada.karmadactl.commands import describe, get, join, local_up
+from pykarmada.karmadactl.commands import describe, get, join, local_up, register, token, unregister
 from pykarmada.karmadactl.commands.kubeconfig import global_options
 from pykarmada.kube.errors import ConfigError
 
@@ -40,6 +40,9 @@ cli.add_command(join.join)
 cli.add_command(join.unjoin)
 cli.add_command(get.get)
 cli.add_command(describe.describe)
+cli.add_command(token.token)
+cli.add_command(register.register)
+cli.add_command(unregister.unregister)
 
 
 def main() -> None:
