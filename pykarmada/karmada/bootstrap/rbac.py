@@ -10,6 +10,7 @@ from typing import Any
 from pykarmada.karmada import constants as c
 from pykarmada.karmada.bootstrap.csr import agent_user
 from pykarmada.karmada.names import execution_namespace
+from pykarmada.kube.client import resource_path
 
 RBAC_API = "rbac.authorization.k8s.io/v1"
 RBAC_GROUP = "rbac.authorization.k8s.io"
@@ -206,11 +207,8 @@ class ObjectRef:
         return f"{self.kind}/{self.namespace}/{self.name}" if self.namespace else f"{self.kind}/{self.name}"
 
     def path(self) -> str:
-        plural = {"ServiceAccount": "serviceaccounts", "Secret": "secrets", "Namespace": "namespaces", "Deployment": "deployments"}.get(self.kind)
-        plural = plural or self.kind.lower() + "s"
-        base = "/api/v1" if self.api_version == "v1" else f"/apis/{self.api_version}"
-        ns = f"/namespaces/{self.namespace}" if self.namespace else ""
-        return f"{base}{ns}/{plural}/{self.name}"
+        # Every kind here has the plain plural (kind lower-cased + "s").
+        return resource_path(self.api_version, self.kind.lower() + "s", namespace=self.namespace or None, name=self.name)
 
 
 def ref(obj: dict[str, Any]) -> ObjectRef:
@@ -219,7 +217,8 @@ def ref(obj: dict[str, Any]) -> ObjectRef:
 
 
 def collection_path(obj: dict[str, Any]) -> str:
-    return ref(obj).path().rsplit("/", 1)[0]
+    item = ref(obj)
+    return resource_path(item.api_version, item.kind.lower() + "s", namespace=item.namespace or None)
 
 
 def member_cleanup(cluster: str, agent_namespace: str, cluster_namespace: str, agent_name: str = AGENT_NAME) -> list[ObjectRef]:

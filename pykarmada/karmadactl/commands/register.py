@@ -100,6 +100,7 @@ class Registration:
     def __init__(self, plan: Plan, member: KubeClient, say: Callable[[str], None]) -> None:
         self.plan, self.member, self.say = plan, member, say
         self.generator: KubeClient | None = None
+        self.agent_csr_name = ""
         self.control_plane_created: list[rbac.ObjectRef] = []
         self.member_created: list[rbac.ObjectRef] = []
 
@@ -121,9 +122,9 @@ class Registration:
                 self.control_plane_created = await steps.create_objects(self.generator, control_plane_objects(plan.settings))
             finally:
                 await steps.delete_quietly(self.generator, f"{agent_csr.CSR_PATH}/{generator_csr}")
-            agent_name = f"{plan.cluster}-{agent_csr.random_suffix()}"
-            self.say(f"[karmada-agent-start] Requesting the agent's certificate for {agent_csr.agent_user(plan.cluster)} (CSR {agent_name})")
-            cert, key = await steps.request_certificate(bootstrap, agent_name, agent_csr.agent_user(plan.cluster), expiration_seconds=plan.cert_expiration_seconds, timeout=plan.timeout)
+            self.agent_csr_name = f"{plan.cluster}-{agent_csr.random_suffix()}"
+            self.say(f"[karmada-agent-start] Requesting the agent's certificate for {agent_csr.agent_user(plan.cluster)} (CSR {self.agent_csr_name})")
+            cert, key = await steps.request_certificate(bootstrap, self.agent_csr_name, agent_csr.agent_user(plan.cluster), expiration_seconds=plan.cert_expiration_seconds, timeout=plan.timeout)
         agent_kubeconfig = ci.kubeconfig(plan.server, info.ca_pem, plan.cluster, ci.cert_credentials(cert, key))
         self.say("[karmada-agent-start] Creating the agent's namespace, kubeconfig Secret, RBAC and Deployment in the member")
         objects = rbac.member_objects(plan.settings, yaml.safe_dump(agent_kubeconfig, sort_keys=False))
@@ -133,12 +134,13 @@ class Registration:
 
     async def undo(self) -> None:
         """Remove what this run created, control plane and member, and say what could not be."""
-        if not (self.control_plane_created or self.member_created):
+        if not (self.control_plane_created or self.member_created or self.agent_csr_name):
             return
         self.say("karmadactl register failed and started deleting the created resources")
         failures = await steps.delete_objects(self.member, self.member_created)
         if self.generator is not None:
-            failures += await steps.delete_objects(self.generator, self.control_plane_created)
+            csr = [rbac.ObjectRef("certificates.k8s.io/v1", "CertificateSigningRequest", self.agent_csr_name)] if self.agent_csr_name else []
+            failures += await steps.delete_objects(self.generator, [*csr, *self.control_plane_created])
         for line in failures:
             click.echo(f"warning: could not delete {line}", err=True)
 
@@ -148,17 +150,22 @@ class Registration:
 
 
 def dry_run_objects(plan: Plan, info: ci.ClusterInfo) -> list[dict[str, Any]]:
-    """What register would create, with the certificates it would request left out."""
+    """What register would create, in order; keys, requests and certificates are described."""
     p = plan.settings
-    placeholder = "(issued by the control plane at registration)"
-    csrs = [
-        {**agent_csr.csr_object(f"agent-rbac-generator-{p.cluster}<random>", b"", expiration_seconds=plan.cert_expiration_seconds), "spec_subject": agent_csr.RBAC_GENERATOR_USER},
-        {**agent_csr.csr_object(f"{p.cluster}-<random>", b"", expiration_seconds=plan.cert_expiration_seconds), "spec_subject": agent_csr.agent_user(p.cluster)},
+
+    def csr(name: str, common_name: str) -> dict[str, Any]:
+        obj = agent_csr.csr_object(name, b"", expiration_seconds=plan.cert_expiration_seconds)
+        obj["spec"]["request"] = f"(PKCS#10 request: RSA {agent_csr.RSA_BITS}, CN={common_name}, O={agent_csr.AGENT_GROUP})"
+        return obj
+
+    issued = "(issued through the CSR at registration)"
+    kubeconfig = ci.kubeconfig(plan.server, info.ca_pem, p.cluster, {"client-certificate-data": issued, "client-key-data": issued})
+    return [
+        csr(f"agent-rbac-generator-{p.cluster}<random>", agent_csr.RBAC_GENERATOR_USER),
+        *control_plane_objects(p),
+        csr(f"{p.cluster}-<random>", agent_csr.agent_user(p.cluster)),
+        *rbac.member_objects(p, yaml.safe_dump(kubeconfig, sort_keys=False)),
     ]
-    for obj in csrs:
-        obj["spec"]["request"] = f"(PKCS#10 request, RSA {agent_csr.RSA_BITS}, CN={obj.pop('spec_subject')}, O={agent_csr.AGENT_GROUP})"
-    kubeconfig = ci.kubeconfig(plan.server, info.ca_pem, p.cluster, {"client-certificate-data": placeholder, "client-key-data": placeholder})
-    return [*csrs, *control_plane_objects(p), *rbac.member_objects(p, yaml.safe_dump(kubeconfig, sort_keys=False))]
 
 
 @click.command("register")

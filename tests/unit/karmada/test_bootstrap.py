@@ -141,9 +141,8 @@ def test_detached_jws_refuses_attached_payloads_other_algorithms_and_garbage() -
 # ---- CA pins ----
 
 @pytest.fixture(scope="module")
-def ca_pem(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    ca = CertificateAuthority.create("pin-test-ca")
-    return ca.cert_pem
+def ca_pem() -> bytes:
+    return CertificateAuthority.create("pin-test-ca").cert_pem
 
 
 def test_pin_is_sha256_of_the_der_spki(ca_pem: bytes) -> None:
