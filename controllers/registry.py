@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pykarmada.controllers.certificates.agent_csr_approving import AgentCSRApprovingController
 from pykarmada.controllers.cluster.cluster import ClusterController
 from pykarmada.controllers.cluster.health_monitor import LEASES_PATH, ClusterHealthMonitor
 from pykarmada.controllers.status.cluster_status import ClusterStatusController
@@ -226,6 +227,23 @@ def setup_dependencies_distributor(ctx: ControllerContext) -> Controller:
     return ctrl
 
 
+CSRS = "/apis/certificates.k8s.io/v1/certificatesigningrequests"
+
+
+def setup_agent_csr_approving(ctx: ControllerContext) -> Controller:
+    csrs = ctx.informer(CSRS)
+    reconciler = AgentCSRApprovingController(ctx.control_plane, csrs)
+    ctrl = Controller(reconciler.name, reconciler.reconcile, workers=2)
+    add = low_priority_when_listed(ctrl.queue, csrs)
+
+    def on_csr(kind: str, csr: dict, _old: dict | None) -> None:  # type: ignore[type-arg]
+        if kind != "DELETED" and reconciler.wants(csr):
+            add(object_key(csr))
+
+    csrs.add_handler(on_csr)
+    return ctrl
+
+
 CONTROLLERS: dict[str, Callable[[ControllerContext], Controller | list[Controller]]] = {
     "cluster": setup_cluster,
     "clusterStatus": setup_cluster_status,
@@ -238,6 +256,7 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Controller | list[Controlle
     c.CONTROLLER_BINDING: setup_binding,
     c.CONTROLLER_NAMESPACE: setup_namespace_sync,
     c.CONTROLLER_DEPENDENCIES_DISTRIBUTOR: setup_dependencies_distributor,
+    "agentcsrapproving": setup_agent_csr_approving,
 }
 
 

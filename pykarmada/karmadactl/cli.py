@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from pykarmada.karmadactl.commands import apply, completion, describe, get, join, kubectl_verbs, local_up, promote, top, version
+from pykarmada.karmadactl.commands import apply, completion, describe, get, join, kubectl_verbs, local_up, promote, register, token, top, unregister, version
 from pykarmada.karmadactl.commands.kubeconfig import global_options
 from pykarmada.kube.errors import ConfigError
 
@@ -48,6 +48,9 @@ cli.add_command(version.options)
 cli.add_command(top.top)
 for command in kubectl_verbs.commands():
     cli.add_command(command)
+cli.add_command(token.token)
+cli.add_command(register.register)
+cli.add_command(unregister.unregister)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from pykarmada.karmada.bootstrap.clusterinfo import cluster_info_configmap
 from pykarmada.karmada.join import JoinError
 from pykarmada.kube.apply import apply_objects, load_manifests
 from pykarmada.kube.client import KubeClient
@@ -28,6 +29,7 @@ from pykarmada.localup.starter import ComponentFailed
 FIELD_MANAGER = "pykarmada-local-up"
 KARMADA_NAMESPACE = "karmada-system"
 # Our servers that local-up starts in the control plane; each gets a port and a serving certificate.
+BOOTSTRAP_RBAC = "bootstrap-token-rbac.yaml"
 COMPONENTS = ("karmada-aggregated-apiserver", "karmada-webhook")
 # Their plain-HTTP metrics and health-probe addresses, on loopback (ports named "<component>/<endpoint>").
 ENDPOINT_PORTS = (
@@ -61,6 +63,7 @@ async def install(ctx: InstallContext) -> None:
         try:
             await ensure_namespace(client, KARMADA_NAMESPACE)
             await install_crds(client, mapper, ctx.timeout)
+            await install_bootstrap(client, mapper, ctx)
             await webhooks.install_webhook(ctx, client, mapper, manifests=manifests_dir(), field_manager=FIELD_MANAGER)
             await aggregator.install(ctx, client, mapper, manifests_dir())
         except (ApiError, UnknownKind, TimeoutError) as e:
@@ -82,6 +85,15 @@ async def ensure_namespace(client: KubeClient, name: str) -> None:
     except ApiError as e:
         if not e.already_exists:
             raise
+
+
+async def install_bootstrap(client: KubeClient, mapper: RESTMapper, ctx: InstallContext) -> None:
+    """What Pull-mode registration needs of the control plane: the bootstrap RBAC of
+    ``manifests/bootstrap-token-rbac.yaml`` and ``kube-public/cluster-info`` with this run's
+    server and CA (a restart on another port rewrites it; the bootstrapsigner signs it again)."""
+    cp = ctx.control_plane
+    objects = [*load_manifests(manifests_dir() / BOOTSTRAP_RBAC), cluster_info_configmap(cp.apiserver_url, cp.pki.ca.cert.read_bytes())]
+    await apply_objects(client, mapper, objects, field_manager=FIELD_MANAGER)
 
 
 async def install_crds(client: KubeClient, mapper: RESTMapper, timeout: float) -> None:

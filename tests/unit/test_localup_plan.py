@@ -65,6 +65,9 @@ def test_control_plane_and_member_flags(tmp_path: Path) -> None:
 
     cp_cm = _flags(components.controller_manager_spec(bins, layout, cp).argv)
     assert cp_cm["controllers"].split(",") == list(components.CONTROL_PLANE_CONTROLLERS)
+    # Pull mode: tokens signed into cluster-info and cleaned, agent CSRs issued by the control-plane CA.
+    assert {"bootstrapsigner", "tokencleaner", "csrsigning", "csrcleaner"} <= set(components.CONTROL_PLANE_CONTROLLERS)
+    assert cp_cm["cluster-signing-cert-file"] == str(cp.pki.ca.cert) and cp_cm["cluster-signing-key-file"] == str(cp.pki.ca.key)
     assert _flags(components.controller_manager_spec(bins, layout, m1).argv)["controllers"] == "*"
     etcd_flags = _flags(components.etcd_spec(bins, layout, etcd, 10, 11).argv)
     assert etcd_flags["listen-client-urls"] == "https://127.0.0.1:10"

@@ -1,0 +1,1 @@
+"""Certificate controllers of the control plane: agent CSR approval."""
