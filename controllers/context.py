@@ -25,6 +25,9 @@ class Options:
     metrics_bind_address: BindAddress | None = None  # None: not served (the flags default to upstream's)
     health_probe_bind_address: BindAddress | None = None
     feature_gates: FeatureGates = field(default_factory=FeatureGates)
+    # Which clusters' members this process reaches: Push (the controller process) or Pull (an
+    # agent, for its own cluster; its context's informers are scoped to that cluster).
+    sync_mode: str = "Push"
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""The cluster status controller (Push clusters): every ``period`` seconds probe each member's
+"""The cluster status controller (Push clusters in the controller process, its own Pull cluster in
+the agent): every ``period`` seconds probe each member's
 ``/readyz`` (``/healthz`` when readyz is absent), keep the Ready condition with a success/failure
 threshold so one failed probe does not flap, and collect version, API enablements, node and
 resource summaries. Status is written through the status subresource, only when it changed."""
@@ -47,8 +48,10 @@ class ClusterStatusController:
         period: float = 10.0,
         success_threshold: float = 30.0,
         failure_threshold: float = 30.0,
+        sync_mode: str = "Push",
     ) -> None:
         self.control_plane, self.clusters, self.members = control_plane, clusters, members
+        self.sync_mode = sync_mode  # the clusters this process reaches (the agent: Pull)
         self.period, self.success_threshold, self.failure_threshold = period, success_threshold, failure_threshold
         self._observed: dict[str, _Observed] = {}
 
@@ -60,7 +63,7 @@ class ClusterStatusController:
             metrics.forget_cluster(name)
             await self.members.forget(name)
             return None
-        if (cluster.get("spec") or {}).get("syncMode") != "Push":
+        if (cluster.get("spec") or {}).get("syncMode") != self.sync_mode:
             return None  # Pull clusters report their own status through the agent
         started = time.perf_counter()
         status = copy.deepcopy(cluster.get("status") or {})
