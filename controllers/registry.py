@@ -41,7 +41,7 @@ def setup_cluster(ctx: ControllerContext) -> Controller:
     return ctrl
 
 
-def setup_cluster_status(ctx: ControllerContext) -> Controller:
+def setup_cluster_status(ctx: ControllerContext, *, on_ready: Callable[[dict], None] | None = None) -> Controller:  # type: ignore[type-arg]
     clusters = ctx.informer(CLUSTERS_PATH)
     o = ctx.options
     reconciler = ClusterStatusController(
@@ -52,6 +52,7 @@ def setup_cluster_status(ctx: ControllerContext) -> Controller:
         success_threshold=o.cluster_success_threshold,
         failure_threshold=o.cluster_failure_threshold,
         sync_mode=o.sync_mode,
+        on_ready=on_ready,
     )
     ctrl = Controller("clusterStatus", reconciler.reconcile, workers=max(o.workers, 8))
 

@@ -10,6 +10,7 @@ import asyncio
 import copy
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -49,9 +50,11 @@ class ClusterStatusController:
         success_threshold: float = 30.0,
         failure_threshold: float = 30.0,
         sync_mode: str = "Push",
+        on_ready: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.control_plane, self.clusters, self.members = control_plane, clusters, members
         self.sync_mode = sync_mode  # the clusters this process reaches (the agent: Pull)
+        self.on_ready = on_ready  # called when a cluster is seen healthy and Ready (the agent's lease)
         self.period, self.success_threshold, self.failure_threshold = period, success_threshold, failure_threshold
         self._observed: dict[str, _Observed] = {}
 
@@ -78,6 +81,8 @@ class ClusterStatusController:
         ready = self._thresholded(name, cluster, observed)
         status["conditions"] = set_condition(status.get("conditions") or [], c.CLUSTER_CONDITION_READY, *ready)
         if ready[0] == "True" and observed.status == "True":
+            if self.on_ready is not None:
+                self.on_ready(cluster)
             await self._collect(client, cluster, status)
         await self._write(cluster, status)
         self._record(name, status, started)
