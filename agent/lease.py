@@ -32,13 +32,16 @@ def micro_time(now: datetime.datetime) -> str:
 
 def renewed_lease(lease: Obj | None, cluster: Obj, duration: float, now: datetime.datetime) -> Obj:
     """The Lease to write: ``lease`` (None: a new one) held by the cluster, renewed at ``now``,
-    with an ownerReference to the Cluster when it has none yet."""
+    with an ownerReference to the Cluster."""
     name = cluster["metadata"]["name"]
     body: Obj = dict(lease) if lease else {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": name, "namespace": LEASE_NAMESPACE}}
     body["metadata"] = dict(body["metadata"])
     body["spec"] = {**(body.get("spec") or {}), "holderIdentity": name, "leaseDurationSeconds": int(duration), "renewTime": micro_time(now)}
-    if not body["metadata"].get("ownerReferences"):
-        body["metadata"]["ownerReferences"] = [{"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster", "name": name, "uid": cluster["metadata"]["uid"]}]
+    # Upstream sets the owner only when there is none; a Lease left by an earlier Cluster of the
+    # same name (not yet garbage-collected) gets the current one, so it goes with it.
+    uid = cluster["metadata"]["uid"]
+    if not any(o.get("uid") == uid for o in body["metadata"].get("ownerReferences") or []):
+        body["metadata"]["ownerReferences"] = [{"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster", "name": name, "uid": uid}]
     return body
 
 

@@ -20,11 +20,17 @@ def test_a_new_lease_is_held_by_the_cluster_and_owned_by_it() -> None:
     assert lease["spec"] == {"holderIdentity": "member3", "leaseDurationSeconds": 40, "renewTime": "2026-01-02T03:04:05.678901Z"}
 
 
-def test_renewing_keeps_the_object_and_an_existing_owner() -> None:
-    old = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "member3", "namespace": "karmada-cluster", "resourceVersion": "7", "ownerReferences": [{"uid": "old"}]}, "spec": {"holderIdentity": "member3", "renewTime": "x"}}
+def test_renewing_keeps_the_object_and_its_owner() -> None:
+    owner = [{"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster", "name": "member3", "uid": "u-3"}]
+    old = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "member3", "namespace": "karmada-cluster", "resourceVersion": "7", "ownerReferences": owner}, "spec": {"holderIdentity": "member3", "renewTime": "x"}}
     lease = renewed_lease(old, CLUSTER, 40.0, NOW)
-    assert lease["metadata"]["resourceVersion"] == "7" and lease["metadata"]["ownerReferences"] == [{"uid": "old"}]
+    assert lease["metadata"]["resourceVersion"] == "7" and lease["metadata"]["ownerReferences"] == owner
     assert lease["spec"]["renewTime"] == micro_time(NOW) and old["spec"]["renewTime"] == "x"
+
+
+def test_a_lease_left_by_an_earlier_cluster_of_that_name_gets_the_current_owner() -> None:
+    old = {"metadata": {"name": "member3", "namespace": "karmada-cluster", "ownerReferences": [{"uid": "gone"}]}, "spec": {}}
+    assert [o["uid"] for o in renewed_lease(old, CLUSTER, 40.0, NOW)["metadata"]["ownerReferences"]] == ["u-3"]
 
 
 def test_retries_back_off_from_200ms_to_7s() -> None:
