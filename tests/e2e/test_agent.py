@@ -6,11 +6,21 @@ listens on). At the end member3 is joined in Push mode again, as the other tests
 from __future__ import annotations
 
 import base64
+import datetime
 import json
+import subprocess
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from pykarmada.certs import CertificateAuthority, issue_client_cert
+from pykarmada.certs.ca import key_to_pem
+from pykarmada.localup.state import Layout
 
 from tests.e2e.framework import metrics
 from tests.e2e.framework import propagation as fw
@@ -151,3 +161,59 @@ def test_sigterm_gives_the_leader_lease_back(local_env: LocalEnv, agent: Agent) 
     assert "released" in agent.log.read_text()
     agent.start()
     wait_for(lambda: local_env.kubectl_json("get", "lease", f"karmada-agent-{MEMBER}", "-n", "karmada-system")["spec"].get("holderIdentity"), timeout=30, what="leader again")
+
+
+def _rotation_kubeconfig(env: LocalEnv, cert: bytes, key: bytes) -> dict:
+    """The agent's karmada kubeconfig as ``register`` writes it, with the given client credentials."""
+    server = env.kubectl_json("config", "view", "--minify", "--flatten")["clusters"][0]["cluster"]
+    b64 = lambda data: base64.b64encode(data).decode()  # noqa: E731
+    return {
+        "apiVersion": "v1", "kind": "Config", "current-context": f"{MEMBER}@karmada-apiserver",
+        "clusters": [{"name": "karmada-apiserver", "cluster": {"server": server["server"], "certificate-authority-data": server["certificate-authority-data"]}}],
+        "contexts": [{"name": f"{MEMBER}@karmada-apiserver", "context": {"cluster": "karmada-apiserver", "user": MEMBER}}],
+        "users": [{"name": MEMBER, "user": {"client-certificate-data": b64(cert), "client-key-data": b64(key)}}],
+    }
+
+
+def test_cert_rotation_renews_a_certificate_near_its_end(local_env: LocalEnv, agent: Agent, tmp_path: Path) -> None:
+    ca = CertificateAuthority.load_or_create(Layout(local_env.state_dir).pki / "karmada", "ca", "karmada-ca")
+    lifetime = datetime.timedelta(hours=1)
+    old = issue_client_cert(ca, f"system:karmada:agent:{MEMBER}", ["system:karmada:agents"], validity=lifetime, not_before=datetime.datetime.now(datetime.timezone.utc) - lifetime * 0.9)
+    config = _rotation_kubeconfig(local_env, old.cert_pem, key_to_pem(old.key))
+    local_env.kubectl("create", "namespace", "karmada-system", context=MEMBER, check=False)
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "karmada-kubeconfig", "namespace": "karmada-system"}, "data": {"karmada-kubeconfig": base64.b64encode(yaml.safe_dump(config).encode()).decode()}}
+    local_env.kubectl("apply", "-f", "-", context=MEMBER, input=json.dumps(secret))
+    rotating = subprocess.Popen(agent.command("--controllers=certRotation", "--leader-elect=false", "--cert-rotation-checking-interval=2s", "--metrics-bind-address=0", "--health-probe-bind-address=0"),
+                                stdout=(tmp_path / "rotation.log").open("wb"), stderr=subprocess.STDOUT)
+    try:
+        def pending() -> str | None:
+            for csr in local_env.kubectl_json("get", "csr")["items"]:
+                if csr["metadata"]["name"].startswith(f"{MEMBER}-") and not csr.get("status", {}).get("conditions"):
+                    return csr["metadata"]["name"]
+            return None
+
+        name = wait_for(pending, timeout=TIMEOUT, what="the rotation CSR")
+        csr = local_env.kubectl_json("get", "csr", name)
+        assert csr["spec"]["signerName"] == "kubernetes.io/kube-apiserver-client" and csr["spec"]["expirationSeconds"] == 3600
+        assert csr["spec"]["usages"] == ["digital signature", "key encipherment", "client auth"]
+        local_env.kubectl("certificate", "approve", name)  # the agent CSR approver is not part of this test
+
+        def rotated() -> dict | None:
+            data = local_env.kubectl_json("get", "secret", "karmada-kubeconfig", "-n", "karmada-system", context=MEMBER)["data"]["karmada-kubeconfig"]
+            current = yaml.safe_load(base64.b64decode(data))
+            return current if current["users"][0]["user"]["client-certificate-data"] != config["users"][0]["user"]["client-certificate-data"] else None
+
+        new = wait_for(rotated, timeout=TIMEOUT, what="the Secret with the new certificate")
+    finally:
+        rotating.terminate()
+        rotating.wait(timeout=10)
+        local_env.kubectl("delete", "secret", "karmada-kubeconfig", "-n", "karmada-system", "--ignore-not-found", context=MEMBER)
+    cert = x509.load_pem_x509_certificate(base64.b64decode(new["users"][0]["user"]["client-certificate-data"]))
+    assert cert.subject == old.cert.subject and cert.not_valid_after_utc > old.cert.not_valid_after_utc
+    assert isinstance(cert.public_key(), ec.EllipticCurvePublicKey)
+    # The new credentials work: the control plane knows the agent by them.
+    (tmp_path / "rotated.config").write_text(yaml.safe_dump(new))
+    whoami = subprocess.run([str(local_env.kubectl_path), "--kubeconfig", str(tmp_path / "rotated.config"), "auth", "whoami", "-o", "json"], capture_output=True, text=True, timeout=30)
+    assert json.loads(whoami.stdout)["status"]["userInfo"]["username"] == f"system:karmada:agent:{MEMBER}", whoami.stderr
+    log = (tmp_path / "rotation.log").read_text()
+    assert "PRIVATE KEY" not in log and new["users"][0]["user"]["client-key-data"] not in log
