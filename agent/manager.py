@@ -25,7 +25,7 @@ from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection, connection_from_kubeconfig, default_connection
 from pykarmada.kube.controller import Controller
 from pykarmada.kube.errors import ApiError, ConfigError
-from pykarmada.kube.informer import Informer
+from pykarmada.kube.informer import Informer, object_key
 
 log = logging.getLogger(__name__)
 USER_AGENT = "karmada-agent"
@@ -77,7 +77,12 @@ def setup_controllers(ctx: ControllerContext, o: AgentOptions, member: KubeClien
             interval=o.cert_rotation_checking_interval, threshold=o.cert_rotation_remaining_time_threshold,
         )
         ctrl = Controller(CERT_ROTATION, rotation.reconcile, workers=1)
-        clusters.add_handler(lambda kind, obj, old: ctrl.queue.add(("", obj["metadata"]["name"])) if old is None or obj.get("spec") != old.get("spec") else None)
+
+        def on_cluster(_kind: str, obj: dict, old: dict | None) -> None:  # type: ignore[type-arg]
+            if old is None or obj.get("spec") != old.get("spec"):  # status writes: no new check
+                ctrl.queue.add(object_key(obj))
+
+        clusters.add_handler(on_cluster)
         controllers.append(ctrl)
     for name in sorted(NOT_IMPLEMENTED):
         if name in o.controllers:

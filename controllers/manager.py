@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,19 @@ from pykarmada.kube.metrics_server import Endpoints, health_app, metrics_app
 
 log = logging.getLogger(__name__)
 LEASE_NAME = "karmada-controller-manager"
+
+
+async def until_signalled(main: Awaitable[None], name: str) -> None:
+    """Run ``main`` until SIGTERM or SIGINT cancels it, so that it shuts down in order (the
+    leader lease given back); shared by the controller process and the agent."""
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)  # type: ignore[union-attr]
+    try:
+        await main
+    except asyncio.CancelledError:
+        logging.getLogger(name).info("shut down")
 
 
 async def run(options: Options) -> None:
