@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import logging
 import re
-import signal
 
 from pykarmada.controllers import manager, registry
 from pykarmada.controllers.context import Options
@@ -64,21 +63,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
     )
 
 
-async def _serve(options: Options) -> None:
-    """Run until SIGTERM or SIGINT, then shut down in order (releasing the leader lease)."""
-    task = asyncio.current_task()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, task.cancel)  # type: ignore[union-attr]
-    try:
-        await manager.run(options)
-    except asyncio.CancelledError:
-        logging.getLogger(__name__).info("shut down")
-
-
 def main(argv: list[str] | None = None) -> None:
     try:
-        asyncio.run(_serve(parse_args(argv)))
+        asyncio.run(manager.until_signalled(manager.run(parse_args(argv)), __name__))
     except CannotServe as e:
         logging.getLogger(__name__).error("cannot serve: %s", e)
         raise SystemExit(1) from None

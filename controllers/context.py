@@ -18,6 +18,9 @@ class Options:
     controllers: str = "*"
     leader_elect: bool = True
     leader_elect_namespace: str = "karmada-system"
+    leader_elect_lease_duration: float = 15.0
+    leader_elect_renew_deadline: float = 10.0
+    leader_elect_retry_period: float = 2.0
     cluster_status_update_frequency: float = 10.0
     cluster_success_threshold: float = 30.0
     cluster_failure_threshold: float = 30.0
@@ -28,6 +31,9 @@ class Options:
     metrics_bind_address: BindAddress | None = None  # None: not served (the flags default to upstream's)
     health_probe_bind_address: BindAddress | None = None
     feature_gates: FeatureGates = field(default_factory=FeatureGates)
+    # Which clusters' members this process reaches: Push (the controller process) or Pull (an
+    # agent, for its own cluster; its context's informers are scoped to that cluster).
+    sync_mode: str = "Push"
 
 
 @dataclass

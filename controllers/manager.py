@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import socket
 import uuid
+from collections.abc import Awaitable, Callable
 
 from pykarmada.controllers import registry
 from pykarmada.controllers.context import ControllerContext, Options
@@ -23,9 +25,30 @@ log = logging.getLogger(__name__)
 LEASE_NAME = "karmada-controller-manager"
 
 
+async def until_signalled(main: Awaitable[None], name: str) -> None:
+    """Run ``main`` until SIGTERM or SIGINT cancels it, so that it shuts down in order (the
+    leader lease given back); shared by the controller process and the agent."""
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)  # type: ignore[union-attr]
+    try:
+        await main
+    except asyncio.CancelledError:
+        logging.getLogger(name).info("shut down")
+
+
 async def run(options: Options) -> None:
     control_plane = KubeClient(connection_from_kubeconfig(options.kubeconfig), user_agent="karmada-controller-manager")
     ctx = ControllerContext(options, control_plane, MemberClients(control_plane))
+    await serve(ctx, LEASE_NAME, lambda: _lead(ctx))
+
+
+async def serve(ctx: ControllerContext, lease_name: str, lead: Callable[[], Awaitable[None]], *, prepare: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Endpoints, then ``prepare()`` (the agent registers its cluster), then ``lead()`` once
+    leader of Lease ``lease_name``; on the way out the lease is given back and the context's
+    clients and endpoints are closed. Shared by the controller process and the agent."""
+    options = ctx.options
     # A standby waiting for the lease is ready (as upstream's, whose readyz always passes): a
     # rolling update must not wait for it. The leader is ready once its informers synced.
     ctx.ready = options.leader_elect
@@ -34,25 +57,36 @@ async def run(options: Options) -> None:
     endpoints.add("health probes", options.health_probe_bind_address, health_app(lambda: ctx.ready))
     try:
         await endpoints.start()
+        if prepare is not None:
+            await prepare()
         if options.leader_elect:
             identity = f"{socket.gethostname()}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-            elector = LeaderElector(control_plane, options.leader_elect_namespace, LEASE_NAME, identity)
-            await elector.run(lambda: _lead(ctx))
+            elector = LeaderElector(
+                ctx.control_plane, options.leader_elect_namespace, lease_name, identity,
+                lease_duration=options.leader_elect_lease_duration, renew_deadline=options.leader_elect_renew_deadline, retry_period=options.leader_elect_retry_period,
+            )
+            await elector.run(lead)
         else:
-            await _lead(ctx)
+            await lead()
     finally:
         await ctx.members.close()
-        await control_plane.close()
+        await ctx.control_plane.close()
         await endpoints.stop()
 
 
 async def _lead(ctx: ControllerContext) -> None:
-    ctx.ready = False
-    controllers: list[Controller] = []
+    controllers: list[Controller] = []  # type: ignore[type-arg]
     for name, setup in registry.CONTROLLERS.items():
         if registry.enabled(ctx.options.controllers, name):
             made = setup(ctx)
             controllers += made if isinstance(made, list) else [made]
+    await run_controllers(ctx, controllers)
+
+
+async def run_controllers(ctx: ControllerContext, controllers: list[Controller]) -> None:  # type: ignore[type-arg]
+    """Start the context's informers, wait for them to sync, then run the controllers until
+    cancelled; the informers stop after them."""
+    ctx.ready = False
     log.info("starting controllers: %s", ", ".join(c.name for c in controllers))
     for informer in ctx.informers.values():
         informer.start()

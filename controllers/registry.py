@@ -50,7 +50,7 @@ def setup_cluster(ctx: ControllerContext) -> list[Controller]:
     return [ctrl, health]
 
 
-def setup_cluster_status(ctx: ControllerContext) -> Controller:
+def setup_cluster_status(ctx: ControllerContext, *, on_ready: Callable[[dict], None] | None = None) -> Controller:  # type: ignore[type-arg]
     clusters = ctx.informer(CLUSTERS_PATH)
     o = ctx.options
     reconciler = ClusterStatusController(
@@ -60,6 +60,8 @@ def setup_cluster_status(ctx: ControllerContext) -> Controller:
         period=o.cluster_status_update_frequency,
         success_threshold=o.cluster_success_threshold,
         failure_threshold=o.cluster_failure_threshold,
+        sync_mode=o.sync_mode,
+        on_ready=on_ready,
     )
     ctrl = Controller("clusterStatus", reconciler.reconcile, workers=max(o.workers, 8))
 
@@ -95,7 +97,7 @@ CLUSTER_RESOURCE_BINDINGS = "/apis/work.karmada.io/v1alpha2/clusterresourcebindi
 
 def setup_execution(ctx: ControllerContext) -> Controller:
     works, clusters = ctx.informer(WORKS), ctx.informer(CLUSTERS_PATH)
-    reconciler = ExecutionController(ctx.control_plane, works, clusters, ctx.members, ctx.member_informers)
+    reconciler = ExecutionController(ctx.control_plane, works, clusters, ctx.members, ctx.member_informers, sync_mode=ctx.options.sync_mode)
     ctrl = Controller("execution", reconciler.reconcile, workers=max(ctx.options.workers, 8))
     add_work, add_member_work = low_priority_when_listed(ctrl.queue, works), low_priority_when_listed(ctrl.queue, ctx.member_informers)
 
@@ -122,7 +124,7 @@ def setup_execution(ctx: ControllerContext) -> Controller:
 
 def setup_work_status(ctx: ControllerContext) -> Controller:
     works, clusters = ctx.informer(WORKS), ctx.informer(CLUSTERS_PATH)
-    reconciler = WorkStatusController(ctx.control_plane, works, clusters, ctx.member_informers)
+    reconciler = WorkStatusController(ctx.control_plane, works, clusters, ctx.member_informers, sync_mode=ctx.options.sync_mode)
     ctrl = Controller("workStatus", reconciler.reconcile, workers=max(ctx.options.workers, 8))
     works.add_handler(_enqueue_self(ctrl, works))
     add_member_work = low_priority_when_listed(ctrl.queue, ctx.member_informers)

@@ -36,6 +36,10 @@ def desired_taints(cluster: dict[str, Any]) -> list[dict[str, Any]]:
     return kept
 
 
+def _ready(cluster: dict[str, Any]) -> bool:
+    return any(x.get("type") == c.CLUSTER_CONDITION_READY and x.get("status") == "True" for x in (cluster.get("status") or {}).get("conditions") or [])
+
+
 class ClusterController:
     name = "cluster"
 
@@ -89,6 +93,8 @@ class ClusterController:
     async def _delete(self, cluster: dict[str, Any]) -> Result | None:
         name = cluster["metadata"]["name"]
         ns_path = f"/api/v1/namespaces/{execution_namespace(name)}"
+        if (cluster.get("spec") or {}).get("syncMode") == "Pull" and not _ready(cluster):
+            await self._release_works(execution_namespace(name))
         try:
             await self.control_plane.delete(ns_path)
         except ApiError as e:
@@ -103,3 +109,13 @@ class ClusterController:
             updated["metadata"]["finalizers"] = [f for f in updated["metadata"]["finalizers"] if f != c.CLUSTER_CONTROLLER_FINALIZER]
             await self.control_plane.replace(f"{c.CLUSTERS_PATH}/{name}", updated)
         return None
+
+    async def _release_works(self, namespace: str) -> None:
+        """A Pull cluster that is not Ready has no agent to release its Works: strip their
+        execution finalizer so the execution namespace can go (behaviour.md 6.1)."""
+        path = f"/apis/work.karmada.io/v1alpha1/namespaces/{namespace}/works"
+        for work in (await self.control_plane.list(path))["items"]:
+            finalizers = work["metadata"].get("finalizers") or []
+            if c.EXECUTION_CONTROLLER_FINALIZER in finalizers:
+                work["metadata"]["finalizers"] = [f for f in finalizers if f != c.EXECUTION_CONTROLLER_FINALIZER]
+                await self.control_plane.replace(f"{path}/{work['metadata']['name']}", work)

@@ -1,4 +1,5 @@
-"""The execution controller (Push clusters): applies each Work's manifests to its member cluster.
+"""The execution controller (Push clusters in the controller process, its own Pull cluster in the
+agent): applies each Work's manifests to its member cluster.
 
 Per Work: finalizer ``karmada.io/execution-controller``; ``Dispatching`` condition; nothing is
 written to a member that is not Ready (retried with backoff). Each manifest is created, or updated
@@ -87,8 +88,11 @@ def _digest(obj: Obj) -> str:
 class ExecutionController:
     name = "execution"
 
-    def __init__(self, control_plane: KubeClient, works: Informer, clusters: Informer, members: MemberClients, member_informers: MemberInformers) -> None:
+    def __init__(
+        self, control_plane: KubeClient, works: Informer, clusters: Informer, members: MemberClients, member_informers: MemberInformers, *, sync_mode: str = "Push"
+    ) -> None:
         self.control_plane, self.works, self.clusters = control_plane, works, clusters
+        self.sync_mode = sync_mode  # Works of clusters in another mode are another process's
         self.members, self.member_informers = members, member_informers
         # (cluster, ref) -> (digest of what we wrote, resourceVersion it got): skip identical writes.
         self.written: dict[tuple[str, ManifestRef], tuple[str, str]] = {}
@@ -104,6 +108,8 @@ class ExecutionController:
         if work is None or cluster_name is None:
             return None
         cluster = self.clusters.get("", cluster_name)
+        if cluster is not None and (cluster.get("spec") or {}).get("syncMode") != self.sync_mode:
+            return None  # Pull clusters: their agent applies (upstream's execution predicate)
         if work["metadata"].get("deletionTimestamp"):
             return await self._delete(work, cluster)
         if cluster is None:
@@ -118,9 +124,6 @@ class ExecutionController:
             await self._write_status(work, status)
             return None
         status["conditions"] = set_condition(status.get("conditions"), "Dispatching", "True", "Dispatching", "Work is being dispatched to member clusters.")
-        if (cluster.get("spec") or {}).get("syncMode") != "Push":
-            await self._write_status(work, status)
-            return None  # Pull clusters: the agent applies
         if not is_ready(cluster):
             raise ClusterNotReady(f"cluster({cluster_name}) not ready")
         manifests = ((work.get("spec") or {}).get("workload") or {}).get("manifests") or []
@@ -204,11 +207,11 @@ class ExecutionController:
     async def _delete(self, work: Obj, cluster: Obj | None) -> Result | None:
         ns, name = work["metadata"]["namespace"], work["metadata"]["name"]
         spec = work.get("spec") or {}
-        if cluster is not None and (cluster.get("spec") or {}).get("syncMode") == "Push" and is_ready(cluster):
+        if cluster is not None and is_ready(cluster):
             client = await self.members.client_for(cluster)
             for manifest in (spec.get("workload") or {}).get("manifests") or []:
                 await self._remove_from_member(cluster, client, manifest, preserve=bool(spec.get("preserveResourcesOnDeletion")))
-        elif cluster is not None and not cluster["metadata"].get("deletionTimestamp") and (cluster.get("spec") or {}).get("syncMode") == "Push":
+        elif cluster is not None and not cluster["metadata"].get("deletionTimestamp"):
             raise ClusterNotReady(f"cluster({cluster['metadata']['name']}) not ready: cannot remove what work {ns}/{name} applied")
         finalizers = work["metadata"].get("finalizers") or []
         if c.EXECUTION_CONTROLLER_FINALIZER in finalizers:

@@ -1,6 +1,7 @@
-"""The cluster status controller (Push clusters): every ``period`` seconds probe each member's
-``/readyz`` (``/healthz`` when readyz is absent; a probe that times out makes Ready Unknown, as a
-silent Pull cluster does, where upstream says not reachable), keep the Ready condition with a success/failure
+"""The cluster status controller (Push clusters in the controller process, its own Pull cluster in
+the agent): every ``period`` seconds probe each member's ``/readyz`` (``/healthz`` when readyz is
+absent; a probe that times out makes Ready Unknown, as a silent Pull cluster does, where upstream
+says not reachable), keep the Ready condition with a success/failure
 threshold so one failed probe does not flap, and collect version, API enablements, node and
 resource summaries. Status is written through the status subresource, only when it changed."""
 
@@ -10,6 +11,7 @@ import asyncio
 import copy
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -49,8 +51,12 @@ class ClusterStatusController:
         period: float = 10.0,
         success_threshold: float = 30.0,
         failure_threshold: float = 30.0,
+        sync_mode: str = "Push",
+        on_ready: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.control_plane, self.clusters, self.members = control_plane, clusters, members
+        self.sync_mode = sync_mode  # the clusters this process reaches (the agent: Pull)
+        self.on_ready = on_ready  # called when a cluster is seen healthy and Ready (the agent's lease)
         self.period, self.success_threshold, self.failure_threshold = period, success_threshold, failure_threshold
         self._observed: dict[str, _Observed] = {}
 
@@ -62,7 +68,7 @@ class ClusterStatusController:
             metrics.forget_cluster(name)
             await self.members.forget(name)
             return None
-        if (cluster.get("spec") or {}).get("syncMode") != "Push":
+        if (cluster.get("spec") or {}).get("syncMode") != self.sync_mode:
             return None  # Pull clusters report their own status through the agent
         started = time.perf_counter()
         status = copy.deepcopy(cluster.get("status") or {})
@@ -77,6 +83,8 @@ class ClusterStatusController:
         ready = self._thresholded(name, cluster, observed)
         status["conditions"] = set_condition(status.get("conditions") or [], c.CLUSTER_CONDITION_READY, *ready)
         if ready[0] == "True" and observed.status == "True":
+            if self.on_ready is not None:
+                self.on_ready(cluster)
             await self._collect(client, cluster, status)
         await self._write(cluster, status)
         self._record(name, status, started)

@@ -52,8 +52,9 @@ def manifest_statuses(work: Obj, observed: list[Obj | None]) -> list[Obj]:
 class WorkStatusController:
     name = "workStatus"
 
-    def __init__(self, control_plane: KubeClient, works: Informer, clusters: Informer, member_informers: MemberInformers) -> None:
+    def __init__(self, control_plane: KubeClient, works: Informer, clusters: Informer, member_informers: MemberInformers, *, sync_mode: str = "Push") -> None:
         self.control_plane, self.works, self.clusters, self.member_informers = control_plane, works, clusters, member_informers
+        self.sync_mode = sync_mode  # Works of clusters in another mode are another process's
         self.recorder = EventRecorder(control_plane, c.COMPONENT_WORK_STATUS_CONTROLLER)
 
     async def reconcile(self, key: tuple[str, str]) -> Result | None:
@@ -63,7 +64,7 @@ class WorkStatusController:
             return None
         cluster = self.clusters.get("", cluster_name)
         applied = get_condition((work.get("status") or {}).get("conditions"), "Applied")
-        if not is_ready(cluster) or not applied or applied.get("status") != "True":
+        if not is_ready(cluster) or (cluster or {}).get("spec", {}).get("syncMode") != self.sync_mode or not applied or applied.get("status") != "True":
             return None
         observed: list[Obj | None] = []
         for manifest in ((work.get("spec") or {}).get("workload") or {}).get("manifests") or []:

@@ -58,13 +58,42 @@ async def _wait_token(client: KubeClient, namespace: str, name: str) -> dict[str
         await asyncio.sleep(1)
 
 
-async def _member_identity(member: KubeClient, cluster: str, namespace: str) -> tuple[dict[str, str], dict[str, str]]:
-    """Create the member side; return the data of the two token secrets (cluster, impersonator)."""
+async def _ensure_service_account(member: KubeClient, namespace: str, name: str) -> None:
+    await _create(member, f"/api/v1/namespaces/{namespace}/serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": namespace, "labels": SYSTEM_LABELS}})
+
+
+async def _service_account_token(member: KubeClient, namespace: str, name: str) -> dict[str, str]:
+    """The ServiceAccount's token Secret of the same name (created if absent), once it has a token."""
+    await _create(
+        member,
+        f"/api/v1/namespaces/{namespace}/secrets",
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "type": "kubernetes.io/service-account-token",
+            "metadata": {"name": name, "namespace": namespace, "labels": SYSTEM_LABELS, "annotations": {"kubernetes.io/service-account.name": name}},
+        },
+    )
+    return await _wait_token(member, namespace, name)
+
+
+async def member_credentials(
+    member: KubeClient, cluster: str, namespace: str, *, credentials: bool = True, impersonator: bool = True
+) -> tuple[dict[str, str] | None, dict[str, str] | None]:
+    """Create the member side of a registration: the namespace, and for each secret reported
+    (``KubeCredentials``: ServiceAccount ``karmada-<c>`` with its ClusterRole and binding;
+    ``KubeImpersonator``: ServiceAccount ``karmada-impersonator``) its token Secret. Returns the
+    data of the two token Secrets, None for one not reported."""
     ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": SYSTEM_LABELS}}
     await _create(member, "/api/v1/namespaces", ns)
-    sa_names = (f"karmada-{cluster}", c.IMPERSONATOR_NAME)
-    for sa in sa_names:
-        await _create(member, f"/api/v1/namespaces/{namespace}/serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": sa, "namespace": namespace, "labels": SYSTEM_LABELS}})
+    impersonator_data = None
+    if impersonator:
+        await _ensure_service_account(member, namespace, c.IMPERSONATOR_NAME)
+        impersonator_data = await _service_account_token(member, namespace, c.IMPERSONATOR_NAME)
+    if not credentials:
+        return None, impersonator_data
+    sa = f"karmada-{cluster}"
+    await _ensure_service_account(member, namespace, sa)
     role = controller_manager_role(cluster)
     await _create(
         member,
@@ -84,21 +113,64 @@ async def _member_identity(member: KubeClient, cluster: str, namespace: str) -> 
             "kind": "ClusterRoleBinding",
             "metadata": {"name": role, "labels": SYSTEM_LABELS},
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
-            "subjects": [{"kind": "ServiceAccount", "name": f"karmada-{cluster}", "namespace": namespace}],
+            "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": namespace}],
         },
     )
-    for sa in sa_names:
-        await _create(
-            member,
-            f"/api/v1/namespaces/{namespace}/secrets",
-            {
-                "apiVersion": "v1",
-                "kind": "Secret",
-                "type": "kubernetes.io/service-account-token",
-                "metadata": {"name": sa, "namespace": namespace, "labels": SYSTEM_LABELS, "annotations": {"kubernetes.io/service-account.name": sa}},
-            },
-        )
-    return await _wait_token(member, namespace, sa_names[0]), await _wait_token(member, namespace, sa_names[1])
+    return await _service_account_token(member, namespace, sa), impersonator_data
+
+
+def registration_conflict(clusters: list[dict[str, Any]], name: str, cluster_id: str) -> tuple[bool, bool, bool]:
+    """(id taken, name taken, same cluster) over the existing Clusters (surfaces.md 4.9): a Cluster
+    with both this name and this id is the same member registering again."""
+    id_used = name_used = False
+    for cluster in clusters:
+        same_id, same_name = (cluster.get("spec") or {}).get("id") == cluster_id, cluster["metadata"]["name"] == name
+        if same_id and same_name:
+            return True, True, True
+        id_used, name_used = id_used or same_id, name_used or same_name
+    return id_used, name_used, False
+
+
+def secret_ref(namespace: str, name: str, *, impersonator: bool = False) -> dict[str, str]:
+    """Where the control plane keeps a cluster's credentials: ``<c>``, or ``<c>-impersonator``."""
+    return {"namespace": namespace, "name": f"{name}-impersonator" if impersonator else name}
+
+
+async def report_secrets(
+    control_plane: KubeClient, name: str, namespace: str, token_data: dict[str, str] | None, impersonator_data: dict[str, str] | None
+) -> list[dict[str, Any]]:
+    """In the control plane: the namespace, and Secrets ``<c>`` (``caBundle``, ``token``) and
+    ``<c>-impersonator`` (``token``) for the token Secrets given; an existing Secret is kept.
+    Returns the Secrets, as they are now."""
+    ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": SYSTEM_LABELS}}
+    await _create(control_plane, "/api/v1/namespaces", ns)
+    path = f"/api/v1/namespaces/{namespace}/secrets"
+    out = []
+    if impersonator_data is not None:
+        ref = secret_ref(namespace, name, impersonator=True)
+        out.append(await _create(control_plane, path, {"apiVersion": "v1", "kind": "Secret", "metadata": {**ref, "labels": SYSTEM_LABELS}, "data": {"token": impersonator_data["token"]}}))
+    if token_data is not None:
+        ref = secret_ref(namespace, name)
+        out.append(await _create(control_plane, path, {"apiVersion": "v1", "kind": "Secret", "metadata": {**ref, "labels": SYSTEM_LABELS}, "data": {"token": token_data["token"], "caBundle": token_data.get("ca.crt", "")}}))
+    return out
+
+
+def owner_reference(cluster: dict[str, Any]) -> dict[str, Any]:
+    """A controller ownerReference to the Cluster: what it owns is garbage-collected with it."""
+    return {"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster", "name": cluster["metadata"]["name"], "uid": cluster["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+
+
+async def own_secrets(control_plane: KubeClient, cluster: dict[str, Any], secrets: list[dict[str, Any]]) -> None:
+    """Merge-patch the Secrets with the Cluster as their owner."""
+    patch = {"metadata": {"ownerReferences": [owner_reference(cluster)]}}
+    for secret in secrets:
+        meta = secret["metadata"]
+        await control_plane.patch(f"/api/v1/namespaces/{meta['namespace']}/secrets/{meta['name']}", patch)
+
+
+async def member_cluster_id(member: KubeClient) -> str:
+    """A member's identity (``spec.id``): the UID of its ``kube-system`` namespace."""
+    return (await member.get("/api/v1/namespaces/kube-system"))["metadata"]["uid"]
 
 
 async def join_cluster(
@@ -112,28 +184,24 @@ async def join_cluster(
     zones: list[str] | None = None,
     dry_run: bool = False,
 ) -> dict[str, Any] | None:
-    cluster_id = (await member.get("/api/v1/namespaces/kube-system"))["metadata"]["uid"]
-    for existing in (await control_plane.list(c.CLUSTERS_PATH))["items"]:
-        if existing["metadata"]["name"] == name:
-            raise JoinError(f"cluster name {name!r} is already taken by an existing Cluster")
-        if (existing.get("spec") or {}).get("id") == cluster_id:
-            raise JoinError(
-                f"this member cluster (id {cluster_id}) is already joined as {existing['metadata']['name']!r}; unjoin it first"
-            )
+    cluster_id = await member_cluster_id(member)
+    clusters = (await control_plane.list(c.CLUSTERS_PATH))["items"]
+    id_used, name_used, _ = registration_conflict(clusters, name, cluster_id)
+    if name_used:
+        raise JoinError(f"cluster name {name!r} is already taken by an existing Cluster")
+    if id_used:
+        holder = next(x["metadata"]["name"] for x in clusters if (x.get("spec") or {}).get("id") == cluster_id)
+        raise JoinError(f"this member cluster (id {cluster_id}) is already joined as {holder!r}; unjoin it first")
     if dry_run:
         return None
-    token_data, impersonator_data = await _member_identity(member, name, namespace)
-    ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": SYSTEM_LABELS}}
-    await _create(control_plane, "/api/v1/namespaces", ns)
-    secrets_path = f"/api/v1/namespaces/{namespace}/secrets"
-    await _create(control_plane, secrets_path, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": f"{name}-impersonator", "namespace": namespace, "labels": SYSTEM_LABELS}, "data": {"token": impersonator_data["token"]}})
-    await _create(control_plane, secrets_path, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace, "labels": SYSTEM_LABELS}, "data": {"token": token_data["token"], "caBundle": token_data.get("ca.crt", "")}})
+    token_data, impersonator_data = await member_credentials(member, name, namespace)
+    secrets = await report_secrets(control_plane, name, namespace, token_data, impersonator_data)
     spec: dict[str, Any] = {
         "id": cluster_id,
         "syncMode": "Push",
         "apiEndpoint": member.connection.server,
-        "secretRef": {"namespace": namespace, "name": name},
-        "impersonatorSecretRef": {"namespace": namespace, "name": f"{name}-impersonator"},
+        "secretRef": secret_ref(namespace, name),
+        "impersonatorSecretRef": secret_ref(namespace, name, impersonator=True),
     }
     if member.connection.insecure_skip_verify:
         spec["insecureSkipTLSVerification"] = True
@@ -145,9 +213,7 @@ async def join_cluster(
     if zones:
         spec["zones"] = zones
     cluster = await control_plane.create(c.CLUSTERS_PATH, {"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster", "metadata": {"name": name}, "spec": spec})
-    owner = {"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster", "name": name, "uid": cluster["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
-    for secret in (name, f"{name}-impersonator"):
-        await control_plane.patch(f"{secrets_path}/{secret}", {"metadata": {"ownerReferences": [owner]}})
+    await own_secrets(control_plane, cluster, secrets)
     return cluster
 
 
@@ -158,18 +224,19 @@ async def refresh_join(control_plane: KubeClient, member: KubeClient, name: str,
     returns what was. The member side is ensured as join makes it."""
     cluster = await control_plane.get(f"{c.CLUSTERS_PATH}/{name}")
     spec = cluster.get("spec") or {}
-    cluster_id = (await member.get("/api/v1/namespaces/kube-system"))["metadata"]["uid"]
+    cluster_id = await member_cluster_id(member)
     if spec.get("id") and spec["id"] != cluster_id:
         raise JoinError(f"cluster {name!r} is joined with id {spec['id']}, but this member's id is {cluster_id}; unjoin it first")
-    token_data, impersonator_data = await _member_identity(member, name, namespace)
+    token_data, impersonator_data = await member_credentials(member, name, namespace)
+    assert token_data is not None and impersonator_data is not None
     wanted = {
         "secretRef": {"token": token_data["token"], "caBundle": token_data.get("ca.crt", "")},
         "impersonatorSecretRef": {"token": impersonator_data["token"]},
     }
     changed: list[str] = []
-    owner = {"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster", "name": name, "uid": cluster["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+    owner = owner_reference(cluster)
     for field, data in wanted.items():
-        ref = spec.get(field) or {"namespace": namespace, "name": name if field == "secretRef" else f"{name}-impersonator"}
+        ref = spec.get(field) or secret_ref(namespace, name, impersonator=field != "secretRef")
         path = f"/api/v1/namespaces/{ref['namespace']}/secrets"
         secret = await _create(control_plane, path, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": ref["name"], "namespace": ref["namespace"], "labels": SYSTEM_LABELS, "ownerReferences": [owner]}, "data": data})
         if any((secret.get("data") or {}).get(k) != v for k, v in data.items()):

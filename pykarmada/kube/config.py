@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+from kubernetes.config import incluster_config as incluster
 from kubernetes.config.config_exception import ConfigException
 from kubernetes.config.kube_config import ConfigNode, FileOrData, KubeConfigMerger
 
@@ -276,3 +277,25 @@ def build_kubeconfig(
         "contexts": contexts,
         "current-context": current or (entries[0][0] if entries else ""),
     }
+
+
+def in_cluster_connection() -> Connection | None:
+    """The Pod's own API server, as client-go's in-cluster config: ``KUBERNETES_SERVICE_HOST``
+    and ``_PORT``, the ServiceAccount token (read again as it rotates) and CA; None outside a Pod."""
+    host, port = os.environ.get(incluster.SERVICE_HOST_ENV_NAME), os.environ.get(incluster.SERVICE_PORT_ENV_NAME)
+    if not host or not port or not os.path.isfile(incluster.SERVICE_TOKEN_FILENAME):
+        return None
+    try:
+        ca_pem = Path(incluster.SERVICE_CERT_FILENAME).read_bytes()
+    except OSError as e:
+        raise ConfigError(f"in-cluster config: cannot read {incluster.SERVICE_CERT_FILENAME}: {e.strerror}") from None
+    server = f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
+    return Connection(server=server, ca_pem=ca_pem, credentials=TokenFile(incluster.SERVICE_TOKEN_FILENAME).cache())
+
+
+def default_connection(path: str | None = None, context: str | None = None) -> Connection:
+    """controller-runtime's ``GetConfig`` order: ``path``, else ``$KUBECONFIG``, else the in-cluster
+    config, else ``~/.kube/config``."""
+    if not path and not os.environ.get("KUBECONFIG") and (conn := in_cluster_connection()) is not None:
+        return conn
+    return connection_from_kubeconfig(path, context)
