@@ -34,13 +34,20 @@ def controller_manager_role(cluster: str) -> str:
 
 
 async def _create(client: KubeClient, path: str, obj: dict[str, Any]) -> dict[str, Any]:
-    """Create, or return the existing object of that name."""
+    """The existing object of that name, else a new one. Read first: an agent may get what
+    register made for it (its namespaces) but not create it."""
+    named = f"{path}/{obj['metadata']['name']}"
+    try:
+        return await client.get(named)
+    except ApiError as e:
+        if not e.not_found:
+            raise
     try:
         return await client.create(path, obj)
     except ApiError as e:
         if not e.already_exists:
             raise
-        return await client.get(f"{path}/{obj['metadata']['name']}")
+        return await client.get(named)
 
 
 async def _wait_token(client: KubeClient, namespace: str, name: str) -> dict[str, str]:

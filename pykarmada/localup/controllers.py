@@ -1,4 +1,5 @@
-"""local-up's part for the controller process and for registering the members (Push mode)."""
+"""local-up's part for the controller process and for registering the members (Push mode here,
+Pull mode in :mod:`pykarmada.localup.pull`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pykarmada.kube.errors import ApiError
 from pykarmada.localup.components import ClusterPlan
 from pykarmada.localup.nodes import member_region_zone
 from pykarmada.localup.install_context import InstallContext
+from pykarmada.localup import pull
 from pykarmada.localup.processes import ProcessSpec
 
 NAME = "karmada-controller-manager"
@@ -85,15 +87,18 @@ def ready_since(cluster: dict[str, Any], since: str | None) -> bool:
     return since is None or ready.get("lastTransitionTime", "") >= since
 
 
-async def join_members(ctx: InstallContext, members: list[ClusterPlan]) -> None:
-    """Start the controller process and register every member; return once the controller
-    process has observed each Ready in this run. Clusters that exist already (a restart) are
-    brought up to date first and their old Ready condition set Unknown, so that the controller
-    process neither probes a stale endpoint nor is taken as ready on a condition from before."""
+async def join_members(ctx: InstallContext, members: list[ClusterPlan], pull_members: list[ClusterPlan]) -> None:
+    """Start the controller process, join every Push member and register every Pull member (each
+    with its karmada-agent); return once each cluster is Ready in this run. Clusters that exist
+    already (a restart) are brought up to date first and their old Ready condition set Unknown, so
+    that the controller process neither probes a stale endpoint nor is taken as ready on a
+    condition from before. A Pull member's agent updates its own Cluster when it starts."""
     since = now_rfc3339()
+    everyone = [*members, *pull_members]
     async with KubeClient(ctx.control_plane.connection("admin")) as client:
-        existing = {m.name for m in members if await _joined(client, m.name)}
+        existing = {m.name for m in everyone if await _joined(client, m.name)}
         moved = {m.name for m in members if m.name in existing and await refresh_member(client, m)}
+        moved |= {m.name for m in pull_members if m.name in existing and not ctx.starter.is_running(f"{m.name}/{pull.AGENT}")}
         restarting = not ctx.starter.is_running(f"karmada/{NAME}")
         stale = existing if restarting else moved
         for name in sorted(stale):
@@ -102,9 +107,15 @@ async def join_members(ctx: InstallContext, members: list[ClusterPlan]) -> None:
         for member in members:
             if member.name not in existing:
                 await join_member(client, member)
+        agents = {}
+        for member in pull_members:
+            if not await pull.registered(member):
+                await pull.register(ctx, member)
+            await pull.write_agent_kubeconfig(ctx, member)
+            agents[member.name] = ctx.starter.start(pull.agent_spec(ctx, member))
 
         async def ready(name: str) -> bool:
             return ready_since(await client.get(f"{c.CLUSTERS_PATH}/{name}"), since if name in stale else None)
 
-        for member in members:
-            await ctx.starter.wait(record, lambda m=member: ready(m.name), ctx.timeout, f"reporting {member.name} Ready")
+        for member in everyone:
+            await ctx.starter.wait(agents.get(member.name, record), lambda m=member: ready(m.name), ctx.timeout, f"reporting {member.name} Ready")

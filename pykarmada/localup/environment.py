@@ -24,7 +24,7 @@ from pykarmada.certs.ca import write_private
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection, build_kubeconfig
 from pykarmada.kube.errors import ApiError
-from pykarmada.localup import components, controllers, karmada, nodes, processes
+from pykarmada.localup import components, controllers, karmada, nodes, processes, pull
 from pykarmada.localup.binaries import Binaries, ensure_binaries
 from pykarmada.localup.components import CONTROL_PLANE, ClusterPlan
 from pykarmada.localup.install_context import InstallContext
@@ -52,10 +52,15 @@ class Settings:
     members: int = 3
     nodes_per_member: int = 3
     timeout: float = READY_TIMEOUT
+    pull_members: int = 1  # the last ones join in Pull mode, as upstream's local-up joins member3
 
     @property
     def member_names(self) -> list[str]:
         return [f"member{i}" for i in range(1, self.members + 1)]
+
+    @property
+    def pull_member_names(self) -> list[str]:
+        return self.member_names[len(self.member_names) - min(self.pull_members, self.members):]
 
 
 def _free_ports(count: int) -> list[int]:
@@ -84,11 +89,12 @@ def is_port_free(port: int) -> bool:
             return False
 
 
-def _port_names(members: list[str]) -> list[str]:
+def _port_names(members: list[str], pull_members: Collection[str] = ()) -> list[str]:
     names = ["etcd/client", "etcd/peer"]
     names += [f"{CONTROL_PLANE}/{c}" for c in ("kube-apiserver", "kube-controller-manager", *karmada.COMPONENTS, *karmada.ENDPOINT_PORTS)]
     for m in members:
         names += [f"{m}/{c}" for c in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")]
+        names += [f"{m}/{c}" for c in pull.ENDPOINT_PORTS if m in pull_members]
     return names
 
 
@@ -100,7 +106,7 @@ def _port_owner(port_name: str) -> str:
     return "/".join(port_name.split("/")[:2])
 
 
-def _assign_ports(layout: Layout, members: list[str], keep: Collection[str] = ()) -> tuple[dict[str, int], set[str]]:
+def _assign_ports(layout: Layout, members: list[str], keep: Collection[str] = (), pull_members: Collection[str] = ()) -> tuple[dict[str, int], set[str]]:
     """Reuse the ports of the previous run where they are still free (the etcd data remembers its
     peer URL) or held by a process of ours that keeps running (``keep``: process names), and pick
     free ones for the rest. Also returns the processes whose port moved."""
@@ -108,7 +114,7 @@ def _assign_ports(layout: Layout, members: list[str], keep: Collection[str] = ()
         previous = {k: int(v) for k, v in json.loads(layout.ports_file.read_text()).items()}
     except (OSError, ValueError):
         previous = {}
-    names = _port_names(members)
+    names = _port_names(members, pull_members)
     ports = {n: previous[n] for n in names if n in previous and (_port_owner(n) in keep or is_port_free(previous[n]))}
     fresh = iter(p for p in _free_ports(len(names) + 8) if p not in ports.values())
     for n in names:
@@ -120,7 +126,8 @@ def _assign_ports(layout: Layout, members: list[str], keep: Collection[str] = ()
 def restart_with(moved: Collection[str], running: Collection[str]) -> set[str]:
     """Which ``running`` processes must restart too because a process they dial now listens on
     another port: everything dials etcd; a cluster's components dial its kube-apiserver; the
-    controller process keeps a client (and informers) per member endpoint."""
+    controller process keeps a client (and informers) per member endpoint; an agent dials its
+    member and the control plane."""
     if "etcd" in moved:
         return set(running)
     out: set[str] = set()
@@ -130,16 +137,19 @@ def restart_with(moved: Collection[str], running: Collection[str]) -> set[str]:
             out.update(r for r in running if r.startswith(f"{cluster}/"))
             if cluster != CONTROL_PLANE:
                 out.add(f"{CONTROL_PLANE}/{controllers.NAME}")
+            else:
+                out.update(r for r in running if r.endswith(f"/{pull.AGENT}"))
     return out & set(running)
 
 
 def stop_order(records: list[ProcessRecord]) -> list[list[ProcessRecord]]:
-    """Who stops first: the controller process (it writes through the servers below and gives its
-    Lease back), then our servers, then the Kubernetes components, etcd last."""
+    """Who stops first: the controller process and the agents (they write through the servers below
+    and give their Leases back), then our servers, then the Kubernetes components, etcd last."""
     ours = {f"{CONTROL_PLANE}/{n}" for n in karmada.COMPONENTS}
     tiers: list[list[ProcessRecord]] = [[], [], [], []]
     for r in records:
-        rank = 0 if r.name == f"{CONTROL_PLANE}/{controllers.NAME}" else 1 if r.name in ours else 3 if r.name == "etcd" else 2
+        first = r.name == f"{CONTROL_PLANE}/{controllers.NAME}" or r.name.endswith(f"/{pull.AGENT}")
+        rank = 0 if first else 1 if r.name in ours else 3 if r.name == "etcd" else 2
         tiers[rank].append(r)
     return [t for t in tiers if t]
 
@@ -173,6 +183,11 @@ class Environment:
             return asyncio.run(self._up(bins, running))
 
     def _check_size(self, state: EnvState) -> None:
+        if state.pull_members != self.settings.pull_member_names and state.members == self.settings.member_names:
+            raise AlreadyRunning(
+                f"a local environment with Pull members {', '.join(state.pull_members) or '(none)'} is already running in "
+                f"{self.layout.root}; run `kubectl karmada local-down --purge` first to change how members join"
+            )
         if state.members != self.settings.member_names or state.nodes_per_member != self.settings.nodes_per_member:
             raise AlreadyRunning(
                 f"a local environment with {len(state.members)} members and {state.nodes_per_member} nodes each is "
@@ -183,7 +198,7 @@ class Environment:
         s, layout = self.settings, self.layout
         started = time.monotonic()
         etcd_pki = ensure_etcd_pki(layout.pki)
-        ports, moved = _assign_ports(layout, s.member_names, keep=[r.name for r in running])
+        ports, moved = _assign_ports(layout, s.member_names, keep=[r.name for r in running], pull_members=s.pull_member_names)
         for name in sorted(moved):
             self.log(f"{name}: its previous port is taken; it listens on a new one")
         dependents = restart_with(moved, [r.name for r in running])
@@ -195,7 +210,7 @@ class Environment:
         ]
         self._write_component_kubeconfigs(plans)
         endpoints = karmada.endpoint_urls(plans[0].ports)
-        state = EnvState(members=s.member_names, nodes_per_member=s.nodes_per_member, ports=ports, endpoints=endpoints)
+        state = EnvState(members=s.member_names, nodes_per_member=s.nodes_per_member, ports=ports, endpoints=endpoints, pull_members=s.pull_member_names)
         starter = Starter(self.log, running)
         try:
             await self._start_all(bins, etcd_pki, plans, ports, starter)
@@ -267,8 +282,10 @@ class Environment:
                 kwok = starter.records[-1]
                 waits.append(self._bring_up_nodes(plan, kwok, starter))
         await asyncio.gather(*waits)
-        starter.phase(f"starting the controller process and joining {len(plans) - 1} members")
-        await karmada.start_controllers_and_join(install_ctx, plans[1:])
+        pulled = set(s.pull_member_names)
+        push, pull_plans = [p for p in plans[1:] if p.name not in pulled], [p for p in plans[1:] if p.name in pulled]
+        starter.phase(f"starting the controller process, joining {len(push)} members in Push mode and registering {len(pull_plans)} in Pull mode")
+        await karmada.start_controllers_and_join(install_ctx, push, pull_plans)
 
     async def _bring_up_nodes(self, plan: ClusterPlan, kwok: ProcessRecord, starter: Starter) -> None:
         """Create the member's kwok nodes, then wait until they are Ready and pods can be admitted

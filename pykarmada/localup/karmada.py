@@ -70,10 +70,11 @@ async def install(ctx: InstallContext) -> None:
             raise ComponentFailed("karmada/install", str(e)) from e
 
 
-async def start_controllers_and_join(ctx: InstallContext, members: list[ClusterPlan]) -> None:
-    """After install() and once the members run: the controller process and every member joined."""
+async def start_controllers_and_join(ctx: InstallContext, members: list[ClusterPlan], pull_members: list[ClusterPlan]) -> None:
+    """After install() and once the members run: the controller process, every member joined in
+    Push mode, every Pull member registered with its agent running."""
     try:
-        await controllers.join_members(ctx, members)
+        await controllers.join_members(ctx, members, pull_members)
     except (ApiError, JoinError, click.ClickException) as e:
         raise ComponentFailed("karmada/join", str(e)) from e
 

@@ -90,6 +90,7 @@ class EnvState:
     members_kubeconfig: str = ""
     ready: bool = False
     endpoints: dict[str, str] = field(default_factory=dict)  # "<component>/metrics|healthz|readyz" -> URL
+    pull_members: list[str] = field(default_factory=list)  # registered in Pull mode, each with a karmada-agent
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -102,6 +103,7 @@ class EnvState:
             "membersKubeconfig": self.members_kubeconfig,
             "ready": self.ready,
             "endpoints": self.endpoints,
+            "pullMembers": self.pull_members,
         }
 
     @classmethod
@@ -115,6 +117,7 @@ class EnvState:
             members_kubeconfig=data.get("membersKubeconfig", ""),
             ready=bool(data.get("ready")),
             endpoints=dict(data.get("endpoints") or {}),
+            pull_members=list(data.get("pullMembers") or []),
         )
 
     def not_running(self) -> list[str]:

@@ -60,7 +60,9 @@ def agent_rbac(cluster: str, cluster_namespace: str) -> list[dict[str, Any]]:
         "kind": "ClusterRole",
         "metadata": {"name": name},
         "rules": [
-            _rule(["cluster.karmada.io"], ["clusters"], ["get", "delete"], [cluster]),
+            # Upstream grants get/delete only, so an agent restarted with another endpoint cannot
+            # bring its Cluster up to date (surfaces.md 5.4 quirk): update of its own is granted.
+            _rule(["cluster.karmada.io"], ["clusters"], ["get", "update", "delete"], [cluster]),
             _rule(["cluster.karmada.io"], ["clusters"], ["create", "list", "watch"]),
             _rule(["cluster.karmada.io"], ["clusters/status"], ["update"], [cluster]),
             _rule(["config.karmada.io"], ["resourceinterpreterwebhookconfigurations", "resourceinterpretercustomizations"], ["get", "list", "watch"]),

@@ -37,18 +37,24 @@ kubeconfig_dir_option = click.option(
 @click.command("local-up")
 @click.option("--members", type=click.IntRange(1, 20), default=3, show_default=True, help="Number of member clusters.")
 @click.option("--nodes-per-member", type=click.IntRange(1, 500), default=3, show_default=True, help="kwok nodes in each member.")
+@click.option("--pull-members", type=click.IntRange(0, 20), default=1, show_default=True,
+              help="How many of the members (the last ones) register in Pull mode, each with a karmada-agent.")
 @click.option("--timeout", type=click.FloatRange(5), default=120.0, show_default=True, help="Seconds each component may take to become ready.")
 @state_dir_option
 @kubeconfig_dir_option
-def local_up(members: int, nodes_per_member: int, timeout: float, state_dir: Path, kubeconfig_dir: Path) -> None:
+def local_up(members: int, nodes_per_member: int, pull_members: int, timeout: float, state_dir: Path, kubeconfig_dir: Path) -> None:
     """Start a control plane and member clusters as local processes.
 
     The control plane is etcd, kube-apiserver and kube-controller-manager; each member is a
-    kube-apiserver, kube-controller-manager, kube-scheduler and kwok simulating its nodes. Binaries
-    are built on first use and cached.
+    kube-apiserver, kube-controller-manager, kube-scheduler and kwok simulating its nodes. The
+    members join in Push mode but for the last --pull-members, which register in Pull mode
+    (token create + register) with a karmada-agent. Binaries are built on first use and cached.
     """
+    if pull_members > members:
+        raise click.BadParameter(f"{pull_members} Pull members but only {members} members", param_hint="'--pull-members'")
     settings = Settings(
-        state_dir=state_dir, kubeconfig_dir=kubeconfig_dir, members=members, nodes_per_member=nodes_per_member, timeout=timeout
+        state_dir=state_dir, kubeconfig_dir=kubeconfig_dir, members=members, nodes_per_member=nodes_per_member, timeout=timeout,
+        pull_members=pull_members,
     )
     try:
         state = Environment(settings, log=_echo).up()

@@ -211,7 +211,7 @@ def test_agent_rbac_is_limited_to_its_cluster() -> None:
             assert obj["roleRef"]["name"] == key[2]
     rules = objects[("ClusterRole", "", "system:karmada:member4:agent")]["rules"]
     cluster_rules = [r for r in rules if r["apiGroups"] == ["cluster.karmada.io"]]
-    assert {tuple(r["verbs"]): r.get("resourceNames") for r in cluster_rules} == {("get", "delete"): ["member4"], ("create", "list", "watch"): None, ("update",): ["member4"]}
+    assert {tuple(r["verbs"]): r.get("resourceNames") for r in cluster_rules} == {("get", "update", "delete"): ["member4"], ("create", "list", "watch"): None, ("update",): ["member4"]}
     secret_rules = objects[("Role", "karmada-cluster", "system:karmada:member4:agent-secret")]["rules"]
     assert secret_rules[0]["resourceNames"] == ["member4", "member4-impersonator"]
 
