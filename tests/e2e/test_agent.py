@@ -1,7 +1,8 @@
-"""karmada-agent (issue 9, Pull mode) as a real process against the shared environment: member3
-is unjoined, the agent registers it in Pull mode, reports its status and heartbeat, applies its
-Works; the controller process never reaches member3 (the Cluster's apiEndpoint is one nobody
-listens on). At the end member3 is joined in Push mode again, as the other tests expect it."""
+"""karmada-agent (issue 9, Pull mode) as a real process of the test against the shared
+environment: member2 (a Push member; local-up runs member3's agent itself) is unjoined, the agent
+registers it in Pull mode, reports its status and heartbeat, applies its Works; the controller
+process never reaches member2 (the Cluster's apiEndpoint is one nobody listens on). At the end
+member2 is joined in Push mode again, as the other tests expect it."""
 
 from __future__ import annotations
 
@@ -28,13 +29,14 @@ from tests.e2e.framework.agent import UNREACHABLE_ENDPOINT, Agent, back_to_push,
 from tests.e2e.framework.env import LocalEnv
 from tests.e2e.framework.wait import wait_for
 
-MEMBER = "member3"
+MEMBER = "member2"
 TIMEOUT = 90
 LEASE_SECONDS = 8  # renewed every 2 s (fraction 0.25), so the test sees renewals soon
 
 
 @pytest.fixture(scope="module")
 def agent(local_env: LocalEnv, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
+    assert MEMBER not in local_env.state.pull_members, f"{MEMBER} must be a Push member of the environment"
     spec = local_env.kubectl_json("get", "cluster", MEMBER)["spec"]
     placement = [f"--cluster-provider={spec['provider']}", f"--cluster-region={spec['region']}", f"--cluster-zones={','.join(spec['zones'])}"]
     workdir = tmp_path_factory.mktemp("agent")

@@ -32,8 +32,9 @@ def test_get_clusters_lists_members_ready_with_versions(local_env: LocalEnv) -> 
     assert out[0].split() == ["NAME", "VERSION", "MODE", "READY", "AGE"]
     rows = {line.split()[0]: line.split() for line in out[1:]}
     assert sorted(rows) == local_env.state.members
-    for row in rows.values():
-        assert row[1] == "v1.34.4" and row[2] == "Push" and row[3] == "True"
+    for name, row in rows.items():
+        mode = "Pull" if name in local_env.state.pull_members else "Push"
+        assert row[1] == "v1.34.4" and row[2] == mode and row[3] == "True"
     wide = local_env.kubectl("get", "clusters", "-o", "wide").stdout.splitlines()
     assert wide[0].split() == ["NAME", "VERSION", "MODE", "READY", "AGE", "ZONES", "REGION", "PROVIDER", "API-ENDPOINT", "PROXY-URL"]
     member1 = local_env.kubectl_json("get", "cluster", "member1")

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import threading
 import time
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from tests.e2e.framework import propagation as fw
+from tests.e2e.framework.components import start_component, stop_component
 from tests.e2e.framework.env import LocalEnv
 from tests.e2e.framework.wait import wait_for
 
@@ -96,3 +101,53 @@ def test_silent_lease_turns_ready_unknown_and_renewals_bring_it_back(local_env: 
     _post_ready(local_env, pull_cluster)
     wait_for(lambda: _ready(local_env, pull_cluster).get("status") == "True" and not local_env.kubectl_json("get", "cluster", pull_cluster)["spec"].get("taints"),
              timeout=30, what="Ready=True without taints")
+
+
+def _remote_ports(pid: int) -> set[int]:
+    """Remote TCP ports of ``pid``'s established connections (its socket inodes in /proc/net/tcp)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[9] in inodes and fields[3] == "01":  # ESTABLISHED
+                ports.add(int(fields[2].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def _process(env: LocalEnv, name: str) -> int:
+    return next(p.pid for p in env.state.processes if p.name == name)
+
+
+def test_pull_member_is_run_by_its_agent_and_survives_the_agent_dying(local_env: LocalEnv) -> None:
+    if not local_env.state.pull_members:
+        pytest.skip("the environment has no Pull member")
+    member = local_env.state.pull_members[-1]
+    assert local_env.kubectl_json("get", "cluster", member)["spec"]["syncMode"] == "Pull"
+    with fw.namespace(local_env, "pull") as ns:
+        policy = {"apiVersion": "policy.karmada.io/v1alpha1", "kind": "PropagationPolicy", "metadata": {"name": "nginx"},
+                  "spec": {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "nginx"}],
+                           "placement": {"clusterAffinity": {"clusterNames": [member]}}}}
+        fw.apply(local_env, ns, fw.sample("nginx-deployment.yaml"), policy)
+        wait_for(lambda: (local_env.kubectl_json("get", "deployment", "nginx", "-n", ns).get("status") or {}).get("readyReplicas") == 2,
+                 timeout=90, what="the template ready from the Pull member's status")
+        # The controller process has no connection to the Pull member's API server: its agent does the work.
+        member_port = local_env.state.ports[f"{member}/kube-apiserver"]
+        assert member_port not in _remote_ports(_process(local_env, "karmada/karmada-controller-manager"))
+        assert member_port in _remote_ports(_process(local_env, f"{member}/karmada-agent"))
+
+        spec = stop_component(local_env, f"{member}/karmada-agent", kill=True)
+        ready = wait_for(lambda: (r := _ready(local_env, member)).get("status") == "Unknown" and r, timeout=70, what="Ready=Unknown after the agent died")
+        assert ready["reason"] == "ClusterStatusUnknown" and f"karmada-cluster/{member} not renewed" in ready["message"]
+        local_env.kubectl("scale", "deployment", "nginx", "-n", ns, "--replicas=3")  # a change while the agent is away
+        start_component(local_env, spec)
+        wait_for(lambda: _ready(local_env, member).get("status") == "True", timeout=90, what="Ready again after the agent restarted")
+        wait_for(lambda: local_env.kubectl_json("get", "deployment", "nginx", "-n", ns, context=member)["spec"]["replicas"] == 3,
+                 timeout=90, what="the change made while the agent was away applied")

@@ -116,8 +116,9 @@ def _jws_keys(env: LocalEnv) -> set[str]:
 
 @pytest.fixture(scope="module")
 def pull_member(local_env: LocalEnv) -> Iterator[str]:
-    """The last member, unjoined from Push mode for this module; joined back (and Ready) after."""
-    member = local_env.state.members[-1]
+    """The last Push member (local-up registers the last one in Pull mode), unjoined from Push
+    mode for this module; joined back (and Ready) after."""
+    member = next(m for m in reversed(local_env.state.members) if m not in local_env.state.pull_members)
     flags = ["--cluster-kubeconfig", local_env.members_kubeconfig, "--cluster-context", member, "--kubeconfig", local_env.karmada_kubeconfig]
     karmadactl("unjoin", member, *flags)
     wait_for(lambda: not _exists(local_env, "namespace", "", f"karmada-es-{member}"), timeout=60, what=f"karmada-es-{member} to go")
