@@ -181,7 +181,7 @@ def main() -> None:
         run(args.state_dir, args.works, workdir)
         return
     state, kube = workdir / "state", workdir / "kube"
-    subprocess.run([*KARMADACTL, "local-up", "--members=3", f"--state-dir={state}", f"--kubeconfig-dir={kube}"], check=True, capture_output=True)
+    subprocess.run([*KARMADACTL, "local-up", "--members=3", "--pull-members=0", f"--state-dir={state}", f"--kubeconfig-dir={kube}"], check=True, capture_output=True)
     try:
         run(state, args.works, workdir)
     finally:

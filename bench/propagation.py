@@ -244,7 +244,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="pykarmada-bench-prop-") as tmp:
         state, kube = f"{tmp}/state", f"{tmp}/kube"
-        subprocess.run([*KARMADACTL, "local-up", "--members=3", "--nodes-per-member=12", f"--state-dir={state}", f"--kubeconfig-dir={kube}"], check=True, capture_output=True)
+        subprocess.run([*KARMADACTL, "local-up", "--members=3", "--pull-members=0", "--nodes-per-member=12", f"--state-dir={state}", f"--kubeconfig-dir={kube}"], check=True, capture_output=True)
         try:
             asyncio.run(run(Path(state), args.deployments, args.samples))
         finally:

@@ -94,7 +94,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="pykarmada-bench-proxy-") as tmp:
         state, kube = f"{tmp}/state", f"{tmp}/kube"
-        subprocess.run([*KARMADACTL, "local-up", "--members=1", "--nodes-per-member=1", f"--state-dir={state}", f"--kubeconfig-dir={kube}"], check=True, capture_output=True)
+        subprocess.run([*KARMADACTL, "local-up", "--members=1", "--pull-members=0", "--nodes-per-member=1", f"--state-dir={state}", f"--kubeconfig-dir={kube}"], check=True, capture_output=True)
         try:
             asyncio.run(measure(Path(state), args.requests, args.concurrency))
         finally:

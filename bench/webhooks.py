@@ -179,7 +179,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pykarmada-bench-webhooks-") as tmp:
         state, kube = Path(tmp) / "state", Path(tmp) / "kube"
-        up = [*KARMADACTL, "local-up", "--members=1", "--nodes-per-member=1", f"--state-dir={state}", f"--kubeconfig-dir={kube}"]
+        up = [*KARMADACTL, "local-up", "--members=1", "--pull-members=0", "--nodes-per-member=1", f"--state-dir={state}", f"--kubeconfig-dir={kube}"]
         subprocess.run(up, check=True, capture_output=True)
         try:
             asyncio.run(run(state, kube, args.creates, args.concurrency, args.rounds))
