@@ -56,11 +56,6 @@ class ClusterLease:
         self.control_plane, self.cluster = control_plane, cluster
         self.duration, self.renew_interval = duration, renew_interval
         self._task: asyncio.Task[None] | None = None
-        self.renewals = 0
-
-    @property
-    def started(self) -> bool:
-        return self._task is not None
 
     def start(self, _cluster: Obj | None = None) -> None:
         """Start renewing (once; later calls do nothing). Takes the Ready cluster, unused, so it
@@ -102,4 +97,3 @@ class ClusterLease:
             await self.control_plane.create(path, renewed_lease(None, cluster, self.duration, now))
         else:
             await self.control_plane.replace(f"{path}/{name}", renewed_lease(lease, cluster, self.duration, now))
-        self.renewals += 1
