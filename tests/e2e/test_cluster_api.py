@@ -226,7 +226,7 @@ def _member_leftovers(env: LocalEnv, context: str, name: str) -> list[str]:
 
 
 def test_join_unjoin_round_trip_leaves_nothing_behind(local_env: LocalEnv) -> None:
-    member = local_env.state.members[-1]
+    member = local_env.push_members[-1]
     name = f"again-{uuid.uuid4().hex[:4]}"
     cp = ["--kubeconfig", local_env.karmada_kubeconfig]
     member_flags = ["--cluster-kubeconfig", local_env.members_kubeconfig, "--cluster-context", member]

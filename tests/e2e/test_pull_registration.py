@@ -118,7 +118,7 @@ def _jws_keys(env: LocalEnv) -> set[str]:
 def pull_member(local_env: LocalEnv) -> Iterator[str]:
     """The last Push member (local-up registers the last one in Pull mode), unjoined from Push
     mode for this module; joined back (and Ready) after."""
-    member = next(m for m in reversed(local_env.state.members) if m not in local_env.state.pull_members)
+    member = local_env.push_members[-1]
     flags = ["--cluster-kubeconfig", local_env.members_kubeconfig, "--cluster-context", member, "--kubeconfig", local_env.karmada_kubeconfig]
     karmadactl("unjoin", member, *flags)
     wait_for(lambda: not _exists(local_env, "namespace", "", f"karmada-es-{member}"), timeout=60, what=f"karmada-es-{member} to go")
@@ -380,8 +380,13 @@ def test_agent_identity_is_limited_to_its_own_cluster(local_env: LocalEnv, pull_
              "spec": {"holderIdentity": pull_member, "leaseDurationSeconds": 40}}
     assert as_agent("create", "-f", "-", input=json.dumps(lease)).returncode == 0
     assert as_agent("get", "lease", pull_member, "-n", "karmada-cluster").returncode == 0
-    # Upstream's ClusterRole grants leases get/create/update in every namespace (not by name):
-    # another cluster's lease can be neither listed, watched nor deleted.
+    # Another cluster's lease can be neither read, renewed, listed nor deleted (upstream's
+    # ClusterRole would let it read and renew every Lease).
+    other = next((m for m in local_env.state.pull_members if m != pull_member), None)
+    if other is not None:
+        assert forbidden(as_agent("get", "lease", other, "-n", "karmada-cluster"))
+        renew = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": other, "namespace": "karmada-cluster"}, "spec": {"holderIdentity": pull_member}}
+        assert forbidden(as_agent("replace", "-f", "-", input=json.dumps(renew)))
     assert forbidden(as_agent("delete", "lease", "member1", "-n", "karmada-cluster"))
     assert forbidden(as_agent("get", "leases", "-n", "karmada-cluster"))
 

@@ -67,7 +67,11 @@ def agent_rbac(cluster: str, cluster_namespace: str) -> list[dict[str, Any]]:
             _rule(["cluster.karmada.io"], ["clusters/status"], ["update"], [cluster]),
             _rule(["config.karmada.io"], ["resourceinterpreterwebhookconfigurations", "resourceinterpretercustomizations"], ["get", "list", "watch"]),
             _rule([""], ["namespaces"], ["get"]),
-            _rule(["coordination.k8s.io"], ["leases"], ["get", "create", "update"]),
+            # Upstream grants get/update on every Lease, so one agent could renew another
+            # cluster's heartbeat: ours may read and renew only its own two (its cluster lease and
+            # its leader-election lease). create cannot be limited by name.
+            _rule(["coordination.k8s.io"], ["leases"], ["get", "update"], [cluster, f"karmada-agent-{cluster}"]),
+            _rule(["coordination.k8s.io"], ["leases"], ["create"]),
             _rule(["certificates.k8s.io"], ["certificatesigningrequests"], ["get", "create"]),
             _rule([""], ["services"], ["list", "watch"]),
             _rule([""], ["events"], ["patch", "create", "update"]),

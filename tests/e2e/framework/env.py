@@ -35,6 +35,11 @@ class LocalEnv:
     def members_kubeconfig(self) -> str:
         return self.state.members_kubeconfig
 
+    @property
+    def push_members(self) -> list[str]:
+        """The members joined in Push mode (local-up registers the last ones in Pull mode)."""
+        return [m for m in self.state.members if m not in self.state.pull_members]
+
     def kubectl(self, *args: str, context: str = "karmada-apiserver", check: bool = True, input: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run kubectl against the control plane (context ``karmada-apiserver``) or a member."""
         config = self.karmada_kubeconfig if context == "karmada-apiserver" else self.members_kubeconfig
