@@ -65,7 +65,7 @@ class Plugin:
 
 @pytest.fixture(scope="module")
 def member(local_env: LocalEnv) -> str:
-    return local_env.state.members[-1]
+    return local_env.push_members[-1]
 
 
 @pytest.fixture(scope="module")
