@@ -12,6 +12,16 @@ from pykarmada.kube.metrics_server import CannotServe, bind_address_flag
 from pykarmada.webhooks.app import TLS_VERSIONS, ServerSettings, serve
 
 
+def _bool(value: str) -> bool:
+    """A Go boolean flag value (``--flag``, ``--flag=true``, ``--flag=false``)."""
+    lowered = value.strip().lower()
+    if lowered in ("true", "1", "t"):
+        return True
+    if lowered in ("false", "0", "f"):
+        return False
+    raise argparse.ArgumentTypeError(f"invalid boolean value {value!r}")
+
+
 def parse_args(argv: list[str] | None = None) -> ServerSettings:
     parser = argparse.ArgumentParser(
         prog="python -m pykarmada.webhooks", description="Admission webhooks for Karmada's policy and work APIs."
@@ -32,6 +42,10 @@ def parse_args(argv: list[str] | None = None) -> ServerSettings:
     parser.add_argument(
         "--health-probe-bind-address", type=bind_address_flag, default=":8000", help="host:port for /healthz and /readyz; 0 disables (default :8000)."
     )
+    parser.add_argument(
+        "--allow-no-execute-taint-policy", type=_bool, nargs="?", const=True, default=False,
+        help="Allow ClusterTaintPolicies with NoExecute taints (they evict workloads; default false).",
+    )
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     args = parser.parse_args(argv)
     if not 0 < args.secure_port < 65536:
@@ -50,6 +64,7 @@ def parse_args(argv: list[str] | None = None) -> ServerSettings:
         tls_min_version=args.tls_min_version,
         metrics_bind_address=args.metrics_bind_address,
         health_probe_bind_address=args.health_probe_bind_address,
+        allow_no_execute_taint_policy=args.allow_no_execute_taint_policy,
     )
 
 

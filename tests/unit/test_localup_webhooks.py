@@ -35,6 +35,7 @@ def test_shipped_configurations() -> None:
         ("V", "overridepolicy.karmada.io"): (["overridepolicies"], ["CREATE", "UPDATE"], f"{base}/validate-overridepolicy"),
         ("V", "clusteroverridepolicy.karmada.io"): (["clusteroverridepolicies"], ["CREATE", "UPDATE"], f"{base}/validate-clusteroverridepolicy"),
         ("V", "resourcebinding.karmada.io"): (["resourcebindings"], ["CREATE", "UPDATE"], f"{base}/validate-resourcebinding"),
+        ("V", "clustertaintpolicy.karmada.io"): (["clustertaintpolicies"], ["CREATE", "UPDATE"], f"{base}/validate-clustertaintpolicy"),
     }
     for obj in (mutating, validating):
         assert obj["metadata"]["labels"] == {"app": "karmada-webhook"}
