@@ -21,6 +21,16 @@ def _duration(value: str) -> float:
     return float(m[1]) * {"ms": 0.001, "s": 1, "m": 60, None: 1}[m[2]]
 
 
+def _bool(value: str) -> bool:
+    """A Go boolean flag value: ``--flag``, ``--flag=true``, ``--flag=false``."""
+    lowered = value.strip().lower()
+    if lowered in ("true", "1", "t"):
+        return True
+    if lowered in ("false", "0", "f"):
+        return False
+    raise argparse.ArgumentTypeError(f"invalid boolean value {value!r}")
+
+
 def parse_args(argv: list[str] | None = None) -> Options:
     p = argparse.ArgumentParser(prog="karmada-controller-manager", description=__doc__)
     p.add_argument("--kubeconfig", required=True)
@@ -34,8 +44,21 @@ def parse_args(argv: list[str] | None = None) -> Options:
     p.add_argument("--metrics-bind-address", type=bind_address_flag, default=":8080", help="host:port for /metrics (plain HTTP); 0 disables")
     p.add_argument("--health-probe-bind-address", type=bind_address_flag, default=":10357", help="host:port for /healthz and /readyz; 0 disables")
     p.add_argument("--feature-gates", default="", help=f"A=true,B=false; gates: {', '.join(f'{k} (default {v})' for k, v in DEFAULTS.items())}")
+    p.add_argument("--enable-taint-manager", type=_bool, nargs="?", const=True, default=True,
+                   help="Evict bindings from clusters with NoExecute taints they do not tolerate (needs gate Failover; default true).")
+    p.add_argument("--enable-no-execute-taint-eviction", type=_bool, nargs="?", const=True, default=False,
+                   help="Let NoExecute taints on clusters evict the workloads that do not tolerate them (default false).")
+    p.add_argument("--no-execute-taint-eviction-purge-mode", default="Gracefully",
+                   help="Directly or Gracefully: how NoExecute evictions clean up the old copies (default Gracefully).")
+    p.add_argument("--resource-eviction-rate", type=float, default=0.5, help="Resources evicted per second in a cluster failover (default 0.5).")
+    p.add_argument("--graceful-eviction-timeout", type=_duration, default=600.0,
+                   help="How long graceful eviction tasks keep the old copies at most (default 10m).")
     p.add_argument("-v", "--v", type=int, default=0)
     a = p.parse_args(argv)
+    if a.enable_no_execute_taint_eviction and a.no_execute_taint_eviction_purge_mode not in ("Gracefully", "Directly"):
+        p.error(f"--no-execute-taint-eviction-purge-mode: Invalid mode {a.no_execute_taint_eviction_purge_mode!r} (Directly or Gracefully)")
+    if a.resource_eviction_rate < 0:
+        p.error(f"--resource-eviction-rate: must be greater than or equal to 0, not {a.resource_eviction_rate}")
     try:
         gates = FeatureGates.parse(a.feature_gates)
     except FeatureGateError as e:
@@ -55,6 +78,11 @@ def parse_args(argv: list[str] | None = None) -> Options:
         metrics_bind_address=a.metrics_bind_address,
         health_probe_bind_address=a.health_probe_bind_address,
         feature_gates=gates,
+        enable_taint_manager=a.enable_taint_manager,
+        enable_no_execute_taint_eviction=a.enable_no_execute_taint_eviction,
+        no_execute_taint_eviction_purge_mode=a.no_execute_taint_eviction_purge_mode,
+        resource_eviction_rate=a.resource_eviction_rate,
+        graceful_eviction_timeout=a.graceful_eviction_timeout,
     )
 
 

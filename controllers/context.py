@@ -25,6 +25,12 @@ class Options:
     metrics_bind_address: BindAddress | None = None  # None: not served (the flags default to upstream's)
     health_probe_bind_address: BindAddress | None = None
     feature_gates: FeatureGates = field(default_factory=FeatureGates)
+    # Cluster failover, with upstream's flags and defaults (the taint manager needs gate Failover).
+    enable_taint_manager: bool = True
+    enable_no_execute_taint_eviction: bool = False
+    no_execute_taint_eviction_purge_mode: str = "Gracefully"
+    resource_eviction_rate: float = 0.5
+    graceful_eviction_timeout: float = 600.0
 
 
 @dataclass

@@ -47,7 +47,8 @@ async def run(options: Options) -> None:
 
 async def _lead(ctx: ControllerContext) -> None:
     ctx.ready = False
-    controllers = [setup(ctx) for name, setup in registry.CONTROLLERS.items() if registry.enabled(ctx.options.controllers, name)]
+    setups = [setup(ctx) for name, setup in registry.CONTROLLERS.items() if registry.enabled(ctx.options.controllers, name)]
+    controllers = [c for c in setups if c is not None]
     log.info("starting controllers: %s", ", ".join(c.name for c in controllers))
     for informer in ctx.informers.values():
         informer.start()

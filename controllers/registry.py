@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pykarmada.controllers.cluster.cluster import ClusterController
+from pykarmada.controllers.cluster.taint_manager import NoExecuteTaintManager
+from pykarmada.controllers.cluster.taint_policy import ClusterTaintPolicyController
+from pykarmada.controllers.gracefuleviction.graceful_eviction import GracefulEvictionController
 from pykarmada.controllers.status.cluster_status import ClusterStatusController
 from pykarmada.controllers.status.binding_status import BindingStatusController
 from pykarmada.controllers.context import ControllerContext
@@ -21,7 +24,8 @@ from pykarmada.controllers.common.templates import TemplateReader
 from pykarmada.karmada import constants as c
 from pykarmada.karmada.constants import CLUSTERS_PATH
 from pykarmada.kube.client import KubeClient
-from pykarmada.kube.controller import Controller
+from pykarmada.karmada.features import FAILOVER
+from pykarmada.kube.controller import Controller, ControllerGroup, Runnable
 from pykarmada.kube.informer import Informer, object_key
 from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY, RateLimiter, low_priority_when_listed
 
@@ -34,10 +38,42 @@ def _enqueue_self(controller: Controller, informer: Informer) -> Callable[..., N
     return lambda _type, obj, _old: add(object_key(obj))
 
 
-def setup_cluster(ctx: ControllerContext) -> Controller:
+def setup_cluster(ctx: ControllerContext) -> Runnable:
+    """The cluster controller, and beside it (gate Failover, ``--enable-taint-manager``) the
+    NoExecute taint manager with its eviction queues, as upstream starts them together."""
     clusters = ctx.informer(CLUSTERS_PATH)
     ctrl = Controller("cluster", ClusterController(ctx.control_plane, clusters).reconcile, workers=ctx.options.workers)
     clusters.add_handler(_enqueue_self(ctrl, clusters))
+    o = ctx.options
+    if not (o.enable_taint_manager and o.feature_gates.enabled(FAILOVER)):
+        return ctrl
+    manager = NoExecuteTaintManager(
+        ctx.control_plane, clusters, ctx.informer(c.RESOURCE_BINDINGS_PATH), ctx.informer(c.CLUSTER_RESOURCE_BINDINGS_PATH),
+        enable_eviction=o.enable_no_execute_taint_eviction, purge_mode=o.no_execute_taint_eviction_purge_mode,
+        eviction_rate=o.resource_eviction_rate,
+    )  # fmt: skip
+    taints = Controller(manager.name, manager.reconcile, workers=o.workers)
+    clusters.add_handler(_enqueue_self(taints, clusters))
+    return ControllerGroup("cluster", ctrl, taints, manager.binding_eviction, manager.cluster_binding_eviction)
+
+
+def setup_cluster_taint_policy(ctx: ControllerContext) -> Runnable | None:
+    if not ctx.options.feature_gates.enabled(FAILOVER):
+        return None
+    clusters, policies = ctx.informer(CLUSTERS_PATH), ctx.informer(c.CLUSTER_TAINT_POLICIES_PATH)
+    reconciler = ClusterTaintPolicyController(ctx.control_plane, clusters, policies)
+    ctrl = Controller(reconciler.name, reconciler.reconcile, workers=ctx.options.workers)
+    clusters.add_handler(reconciler.on_cluster(low_priority_when_listed(ctrl.queue, clusters)))
+    policies.add_handler(reconciler.on_policy(ctrl.queue.add))
+    return ctrl
+
+
+def setup_graceful_eviction(ctx: ControllerContext) -> Runnable:
+    rbs, crbs = ctx.informer(c.RESOURCE_BINDINGS_PATH), ctx.informer(c.CLUSTER_RESOURCE_BINDINGS_PATH)
+    reconciler = GracefulEvictionController(ctx.control_plane, rbs, crbs, timeout=ctx.options.graceful_eviction_timeout)
+    ctrl = Controller(reconciler.name, reconciler.reconcile, workers=ctx.options.workers)
+    rbs.add_handler(reconciler.on_binding(low_priority_when_listed(ctrl.queue, rbs)))
+    crbs.add_handler(reconciler.on_binding(low_priority_when_listed(ctrl.queue, crbs)))
     return ctrl
 
 
@@ -218,7 +254,8 @@ def setup_dependencies_distributor(ctx: ControllerContext) -> Controller:
     return ctrl
 
 
-CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
+# A setup returns None when its controller is off (a feature gate), as upstream's "not enabled".
+CONTROLLERS: dict[str, Callable[[ControllerContext], Runnable | None]] = {
     "cluster": setup_cluster,
     "clusterStatus": setup_cluster_status,
     "unifiedAuth": setup_unified_auth,
@@ -230,6 +267,8 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     c.CONTROLLER_BINDING: setup_binding,
     c.CONTROLLER_NAMESPACE: setup_namespace_sync,
     c.CONTROLLER_DEPENDENCIES_DISTRIBUTOR: setup_dependencies_distributor,
+    c.CONTROLLER_GRACEFUL_EVICTION: setup_graceful_eviction,
+    c.CONTROLLER_CLUSTER_TAINT_POLICY: setup_cluster_taint_policy,
 }
 
 

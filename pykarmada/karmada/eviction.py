@@ -15,12 +15,14 @@ sets it to false. All functions are pure and leave their inputs unchanged.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pykarmada.karmada import constants as C
+from pykarmada.karmada.taints import matching_tolerations, no_execute_taints, toleration_seconds_left
 
 Obj = dict[str, Any]
 
@@ -134,15 +136,16 @@ def assess_tasks(
     return kept, ended
 
 
-def next_check(tasks: Iterable[Mapping[str, Any]], now: datetime, *, timeout: float) -> float:
-    """Seconds until the first grace period ends (``nextRetry``); 0 when no task has one (tasks
-    with ``suppressDeletion`` wait for the user; health changes arrive as binding updates)."""
+def next_check(tasks: Iterable[Mapping[str, Any]], now: datetime, *, timeout: float) -> float | None:
+    """Seconds until the first grace period ends (``nextRetry``; at least a tenth of a second),
+    None when no task has one (tasks with ``suppressDeletion`` wait for the user; health changes
+    arrive as binding updates)."""
     waits = [
         _time(t["creationTimestamp"]) + _timeout(t, timeout) - now.timestamp()
         for t in tasks
         if t.get("suppressDeletion") is None and t.get("creationTimestamp")
     ]
-    return min(waits) if waits else 0.0
+    return max(min(waits), 0.1) if waits else None
 
 
 def taint_eviction_purge_mode(spec: Mapping[str, Any], flag_default: str) -> str:
@@ -153,3 +156,36 @@ def taint_eviction_purge_mode(spec: Mapping[str, Any], flag_default: str) -> str
     if cluster is not None:
         return cluster.get("purgeMode") or C.PURGE_MODE_GRACEFULLY
     return C.PURGE_MODE_DIRECTLY if flag_default == C.PURGE_MODE_DIRECTLY else C.PURGE_MODE_GRACEFULLY
+
+
+class NoAppliedPlacement(ValueError):
+    """The binding has no readable ``policy.karmada.io/applied-placement`` annotation."""
+
+
+def applied_tolerations(binding: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The ``clusterTolerations`` of the placement the scheduler last applied (the taint manager
+    judges a binding by what it was scheduled with)."""
+    raw = ((binding.get("metadata") or {}).get("annotations") or {}).get(C.APPLIED_PLACEMENT_ANNOTATION)
+    if not raw:
+        raise NoAppliedPlacement("the applied placement for ResourceBinding can not be empty")
+    try:
+        placement = json.loads(raw)
+    except ValueError as e:
+        raise NoAppliedPlacement(f"the applied placement annotation is not JSON: {e}") from None
+    if not isinstance(placement, dict):
+        raise NoAppliedPlacement("the applied placement annotation is not an object")
+    return list(placement.get("clusterTolerations") or ())
+
+
+def no_execute_eviction_delay(
+    taints: Iterable[Mapping[str, Any]] | None, tolerations: Iterable[Mapping[str, Any]] | None, now: datetime
+) -> float:
+    """When a binding must leave a cluster with these taints: ``0`` now (a NoExecute taint is not
+    tolerated, or a tolerationSeconds ran out), ``s > 0`` in s seconds, ``-1`` never."""
+    taints = no_execute_taints(taints)
+    if not taints:
+        return -1
+    tolerated, used = matching_tolerations(taints, tolerations)
+    if not tolerated:
+        return 0
+    return toleration_seconds_left(taints, used, now)
