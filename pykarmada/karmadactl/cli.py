@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from pykarmada.karmadactl.commands import describe, get, join, local_up
+from pykarmada.karmadactl.commands import describe, get, join, local_up, taint
 from pykarmada.karmadactl.commands.kubeconfig import global_options
 from pykarmada.kube.errors import ConfigError
 
@@ -40,6 +40,9 @@ cli.add_command(join.join)
 cli.add_command(join.unjoin)
 cli.add_command(get.get)
 cli.add_command(describe.describe)
+cli.add_command(taint.cordon)
+cli.add_command(taint.uncordon)
+cli.add_command(taint.taint)
 
 
 def main() -> None:

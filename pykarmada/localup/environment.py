@@ -52,6 +52,7 @@ class Settings:
     members: int = 3
     nodes_per_member: int = 3
     timeout: float = READY_TIMEOUT
+    upstream_defaults: bool = False
 
     @property
     def member_names(self) -> list[str]:
@@ -249,7 +250,7 @@ class Environment:
         )
 
         starter.phase("starting controller managers, schedulers and kwok; installing Karmada in the control plane")
-        install_ctx = InstallContext(bins, layout, plans[0], starter, timeout, etcd_pki, ports["etcd/client"])
+        install_ctx = InstallContext(bins, layout, plans[0], starter, timeout, etcd_pki, ports["etcd/client"], s.upstream_defaults)
         waits: list[Awaitable[None]] = [karmada.install(install_ctx)]
         for plan in plans:
             ca = plan.pki.ca.cert.read_bytes()

@@ -38,9 +38,14 @@ kubeconfig_dir_option = click.option(
 @click.option("--members", type=click.IntRange(1, 20), default=3, show_default=True, help="Number of member clusters.")
 @click.option("--nodes-per-member", type=click.IntRange(1, 500), default=3, show_default=True, help="kwok nodes in each member.")
 @click.option("--timeout", type=click.FloatRange(5), default=120.0, show_default=True, help="Seconds each component may take to become ready.")
+@click.option(
+    "--upstream-defaults", is_flag=True,
+    help="Run the controller process and the webhook with upstream's defaults: cluster failover (gate Failover, "
+    "NoExecute taint eviction, NoExecute ClusterTaintPolicies) off. Without it they are on.",
+)
 @state_dir_option
 @kubeconfig_dir_option
-def local_up(members: int, nodes_per_member: int, timeout: float, state_dir: Path, kubeconfig_dir: Path) -> None:
+def local_up(members: int, nodes_per_member: int, timeout: float, upstream_defaults: bool, state_dir: Path, kubeconfig_dir: Path) -> None:
     """Start a control plane and member clusters as local processes.
 
     The control plane is etcd, kube-apiserver and kube-controller-manager; each member is a
@@ -48,7 +53,8 @@ def local_up(members: int, nodes_per_member: int, timeout: float, state_dir: Pat
     are built on first use and cached.
     """
     settings = Settings(
-        state_dir=state_dir, kubeconfig_dir=kubeconfig_dir, members=members, nodes_per_member=nodes_per_member, timeout=timeout
+        state_dir=state_dir, kubeconfig_dir=kubeconfig_dir, members=members, nodes_per_member=nodes_per_member, timeout=timeout,
+        upstream_defaults=upstream_defaults,
     )
     try:
         state = Environment(settings, log=_echo).up()
