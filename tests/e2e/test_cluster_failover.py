@@ -14,6 +14,7 @@ import pytest
 from tests.e2e.framework import failover as fo
 from tests.e2e.framework.components import member_nodes_schedulable, start_component, stop_component
 from tests.e2e.framework.env import LocalEnv, karmadactl
+from tests.e2e.framework.metrics import endpoint, scrape
 from tests.e2e.framework.propagation import apply, events, get, namespace, scheduled
 from tests.e2e.framework.wait import wait_for
 from pykarmada.karmada.names import execution_namespace, work_name
@@ -149,6 +150,10 @@ def test_no_execute_taint_moves_replicas_and_the_old_work_waits_for_healthy_new_
         assert succeeded and succeeded[-1]["message"] == f"Evict from cluster {old} succeed."
         assert succeeded[-1]["source"]["component"] == "resource-binding-graceful-eviction-controller"
     assert fo.has_taint(local_env, old, KEY) is None
+    metrics = scrape(endpoint(local_env, "karmada-controller-manager/metrics"))
+    assert metrics.value("eviction_processing_total", name="binding-eviction", result="success") >= 1
+    assert metrics.has("eviction_processing_latency_seconds") and metrics.has("eviction_queue_depth")
+    assert metrics.value("eviction_kind_total", member_cluster=old, resource_kind="ResourceBinding") == 0, "nothing left waiting"
 
 
 def test_toleration_seconds_delay_the_eviction(local_env: LocalEnv, ns: str) -> None:
