@@ -11,6 +11,7 @@ import signal
 from pykarmada.controllers import manager, registry
 from pykarmada.controllers.context import Options
 from pykarmada.karmada.features import DEFAULTS, FeatureGateError, FeatureGates
+from pykarmada.kube.flags import go_bool
 from pykarmada.kube.metrics_server import CannotServe, bind_address_flag
 
 
@@ -19,16 +20,6 @@ def _duration(value: str) -> float:
     if not m:
         raise argparse.ArgumentTypeError(f"invalid duration {value!r} (e.g. 10s, 500ms, 1m)")
     return float(m[1]) * {"ms": 0.001, "s": 1, "m": 60, None: 1}[m[2]]
-
-
-def _bool(value: str) -> bool:
-    """A Go boolean flag value: ``--flag``, ``--flag=true``, ``--flag=false``."""
-    lowered = value.strip().lower()
-    if lowered in ("true", "1", "t"):
-        return True
-    if lowered in ("false", "0", "f"):
-        return False
-    raise argparse.ArgumentTypeError(f"invalid boolean value {value!r}")
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -44,9 +35,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
     p.add_argument("--metrics-bind-address", type=bind_address_flag, default=":8080", help="host:port for /metrics (plain HTTP); 0 disables")
     p.add_argument("--health-probe-bind-address", type=bind_address_flag, default=":10357", help="host:port for /healthz and /readyz; 0 disables")
     p.add_argument("--feature-gates", default="", help=f"A=true,B=false; gates: {', '.join(f'{k} (default {v})' for k, v in DEFAULTS.items())}")
-    p.add_argument("--enable-taint-manager", type=_bool, nargs="?", const=True, default=True,
+    p.add_argument("--enable-taint-manager", type=go_bool, nargs="?", const=True, default=True,
                    help="Evict bindings from clusters with NoExecute taints they do not tolerate (needs gate Failover; default true).")
-    p.add_argument("--enable-no-execute-taint-eviction", type=_bool, nargs="?", const=True, default=False,
+    p.add_argument("--enable-no-execute-taint-eviction", type=go_bool, nargs="?", const=True, default=False,
                    help="Let NoExecute taints on clusters evict the workloads that do not tolerate them (default false).")
     p.add_argument("--no-execute-taint-eviction-purge-mode", default="Gracefully",
                    help="Directly or Gracefully: how NoExecute evictions clean up the old copies (default Gracefully).")

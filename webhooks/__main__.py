@@ -8,18 +8,9 @@ import logging
 import os
 import sys
 
+from pykarmada.kube.flags import go_bool
 from pykarmada.kube.metrics_server import CannotServe, bind_address_flag
 from pykarmada.webhooks.app import TLS_VERSIONS, ServerSettings, serve
-
-
-def _bool(value: str) -> bool:
-    """A Go boolean flag value (``--flag``, ``--flag=true``, ``--flag=false``)."""
-    lowered = value.strip().lower()
-    if lowered in ("true", "1", "t"):
-        return True
-    if lowered in ("false", "0", "f"):
-        return False
-    raise argparse.ArgumentTypeError(f"invalid boolean value {value!r}")
 
 
 def parse_args(argv: list[str] | None = None) -> ServerSettings:
@@ -43,7 +34,7 @@ def parse_args(argv: list[str] | None = None) -> ServerSettings:
         "--health-probe-bind-address", type=bind_address_flag, default=":8000", help="host:port for /healthz and /readyz; 0 disables (default :8000)."
     )
     parser.add_argument(
-        "--allow-no-execute-taint-policy", type=_bool, nargs="?", const=True, default=False,
+        "--allow-no-execute-taint-policy", type=go_bool, nargs="?", const=True, default=False,
         help="Allow ClusterTaintPolicies with NoExecute taints (they evict workloads; default false).",
     )
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
