@@ -79,7 +79,7 @@ def cluster_taints(cluster: Mapping[str, Any], policies: Iterable[Mapping[str, A
     conditions = (cluster.get("status") or {}).get("conditions") or ()
     for policy in sorted(policies, key=_created):
         spec = policy.get("spec") or {}
-        if spec.get("targetClusters") is not None and not cluster_matches(cluster, spec["targetClusters"]):
+        if not targets(policy, cluster):
             continue
         if condition_matches(conditions, spec.get("addOnConditions")):
             taints = add_taints(taints, spec.get("taints") or (), now)
