@@ -10,6 +10,7 @@ import signal
 
 from pykarmada.controllers import manager, registry
 from pykarmada.controllers.context import Options
+from pykarmada.karmada.eviction import DEFAULT_GRACEFUL_EVICTION_TIMEOUT
 from pykarmada.karmada.features import DEFAULTS, FeatureGateError, FeatureGates
 from pykarmada.kube.flags import go_bool
 from pykarmada.kube.metrics_server import CannotServe, bind_address_flag
@@ -42,7 +43,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
     p.add_argument("--no-execute-taint-eviction-purge-mode", default="Gracefully",
                    help="Directly or Gracefully: how NoExecute evictions clean up the old copies (default Gracefully).")
     p.add_argument("--resource-eviction-rate", type=float, default=0.5, help="Resources evicted per second in a cluster failover (default 0.5).")
-    p.add_argument("--graceful-eviction-timeout", type=_duration, default=600.0,
+    p.add_argument("--graceful-eviction-timeout", type=_duration, default=DEFAULT_GRACEFUL_EVICTION_TIMEOUT,
                    help="How long graceful eviction tasks keep the old copies at most (default 10m).")
     p.add_argument("-v", "--v", type=int, default=0)
     a = p.parse_args(argv)

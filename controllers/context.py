@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from pykarmada.controllers.common.member_informers import MemberInformers
 from pykarmada.controllers.common.members import MemberClients
+from pykarmada.karmada.eviction import DEFAULT_GRACEFUL_EVICTION_TIMEOUT
 from pykarmada.karmada.features import FeatureGates
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.informer import Informer
@@ -30,7 +31,7 @@ class Options:
     enable_no_execute_taint_eviction: bool = False
     no_execute_taint_eviction_purge_mode: str = "Gracefully"
     resource_eviction_rate: float = 0.5
-    graceful_eviction_timeout: float = 600.0
+    graceful_eviction_timeout: float = DEFAULT_GRACEFUL_EVICTION_TIMEOUT
 
 
 @dataclass

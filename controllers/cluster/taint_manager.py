@@ -16,7 +16,6 @@ import copy
 import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
 
 from pykarmada.controllers.cluster.eviction_worker import EvictionKey, EvictionWorker
 from pykarmada.controllers.common.apiutil import binding_path
@@ -41,7 +40,6 @@ from pykarmada.kube.events import WARNING, EventRecorder
 from pykarmada.kube.informer import Informer
 
 log = logging.getLogger(__name__)
-Obj = dict[str, Any]
 RETRY_FREQUENCY = 10.0  # ClusterTaintEvictionRetryFrequency
 CONCURRENT_RECONCILES = 3
 
