@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from pykarmada.karmada.cluster import validate_name
 from pykarmada.karmada.features import DEFAULTS, FeatureGateError, FeatureGates
+from pykarmada.kube.flags import go_bool, go_duration
 from pykarmada.kube.metrics_server import BindAddress, bind_address_flag
 
 CLUSTER_STATUS, EXECUTION, WORK_STATUS, CERT_ROTATION = "clusterStatus", "execution", "workStatus", "certRotation"
@@ -19,38 +20,6 @@ DISABLED_BY_DEFAULT = frozenset({CERT_ROTATION})
 NOT_IMPLEMENTED = frozenset({SERVICE_EXPORT, ENDPOINTSLICE_COLLECT})
 
 KUBE_CREDENTIALS, KUBE_IMPERSONATOR, REPORT_NONE = "KubeCredentials", "KubeImpersonator", "None"
-
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
-
-
-def go_duration(value: str) -> float:
-    """Seconds in a Go duration (``10s``, ``1m30s``, ``500ms``, ``-1s``; a bare ``0``)."""
-    text = value.strip()
-    sign = -1.0 if text.startswith("-") else 1.0
-    body = text.lstrip("+-")
-    if body == "0":
-        return 0.0
-    total, pos = 0.0, 0
-    for m in _PART.finditer(body):
-        if m.start() != pos:
-            break
-        total += float(m[1]) * _UNITS[m[2]]
-        pos = m.end()
-    if not body or pos != len(body):
-        raise argparse.ArgumentTypeError(f"invalid duration {value!r} (e.g. 10s, 1m30s, 500ms)")
-    return sign * total
-
-
-def go_bool(value: str) -> bool:
-    """strconv.ParseBool's spellings."""
-    lowered = value.strip().lower()
-    if lowered in ("1", "t", "true"):
-        return True
-    if lowered in ("0", "f", "false"):
-        return False
-    raise argparse.ArgumentTypeError(f"invalid boolean {value!r} (true or false)")
-
 
 def string_slice(values: list[str] | None, default: list[str]) -> list[str]:
     """pflag's StringSlice: comma-separated, and repeating the flag appends."""

@@ -5,19 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import re
 
 from pykarmada.controllers import manager, registry
 from pykarmada.controllers.context import Options
+from pykarmada.karmada.eviction import DEFAULT_GRACEFUL_EVICTION_TIMEOUT
 from pykarmada.karmada.features import DEFAULTS, FeatureGateError, FeatureGates
+from pykarmada.kube.flags import go_bool, go_duration
 from pykarmada.kube.metrics_server import CannotServe, bind_address_flag
-
-
-def _duration(value: str) -> float:
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|m)?", value)
-    if not m:
-        raise argparse.ArgumentTypeError(f"invalid duration {value!r} (e.g. 10s, 500ms, 1m)")
-    return float(m[1]) * {"ms": 0.001, "s": 1, "m": 60, None: 1}[m[2]]
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -26,18 +20,31 @@ def parse_args(argv: list[str] | None = None) -> Options:
     p.add_argument("--controllers", default="*", help=f"'*', or names ({', '.join(registry.CONTROLLERS)}), '-name' disables")
     p.add_argument("--leader-elect", default="true", choices=["true", "false"])
     p.add_argument("--leader-elect-resource-namespace", default="karmada-system")
-    p.add_argument("--cluster-status-update-frequency", type=_duration, default=10.0)
-    p.add_argument("--cluster-success-threshold", type=_duration, default=30.0)
-    p.add_argument("--cluster-failure-threshold", type=_duration, default=30.0)
-    p.add_argument("--cluster-monitor-period", type=_duration, default=5.0, help="how often Pull clusters' leases are checked")
-    p.add_argument("--cluster-monitor-grace-period", type=_duration, default=40.0, help="a Pull cluster silent this long becomes Ready=Unknown")
-    p.add_argument("--cluster-startup-grace-period", type=_duration, default=60.0, help="the same, for a cluster that never posted status")
+    p.add_argument("--cluster-status-update-frequency", type=go_duration, default=10.0)
+    p.add_argument("--cluster-success-threshold", type=go_duration, default=30.0)
+    p.add_argument("--cluster-failure-threshold", type=go_duration, default=30.0)
+    p.add_argument("--cluster-monitor-period", type=go_duration, default=5.0, help="how often Pull clusters' leases are checked")
+    p.add_argument("--cluster-monitor-grace-period", type=go_duration, default=40.0, help="a Pull cluster silent this long becomes Ready=Unknown")
+    p.add_argument("--cluster-startup-grace-period", type=go_duration, default=60.0, help="the same, for a cluster that never posted status")
     p.add_argument("--concurrent-workers", type=int, default=4)
     p.add_argument("--metrics-bind-address", type=bind_address_flag, default=":8080", help="host:port for /metrics (plain HTTP); 0 disables")
     p.add_argument("--health-probe-bind-address", type=bind_address_flag, default=":10357", help="host:port for /healthz and /readyz; 0 disables")
     p.add_argument("--feature-gates", default="", help=f"A=true,B=false; gates: {', '.join(f'{k} (default {v})' for k, v in DEFAULTS.items())}")
+    p.add_argument("--enable-taint-manager", type=go_bool, nargs="?", const=True, default=True,
+                   help="Evict bindings from clusters with NoExecute taints they do not tolerate (needs gate Failover; default true).")
+    p.add_argument("--enable-no-execute-taint-eviction", type=go_bool, nargs="?", const=True, default=False,
+                   help="Let NoExecute taints on clusters evict the workloads that do not tolerate them (default false).")
+    p.add_argument("--no-execute-taint-eviction-purge-mode", default="Gracefully",
+                   help="Directly or Gracefully: how NoExecute evictions clean up the old copies (default Gracefully).")
+    p.add_argument("--resource-eviction-rate", type=float, default=0.5, help="Resources evicted per second in a cluster failover (default 0.5).")
+    p.add_argument("--graceful-eviction-timeout", type=go_duration, default=DEFAULT_GRACEFUL_EVICTION_TIMEOUT,
+                   help="How long graceful eviction tasks keep the old copies at most (default 10m).")
     p.add_argument("-v", "--v", type=int, default=0)
     a = p.parse_args(argv)
+    if a.enable_no_execute_taint_eviction and a.no_execute_taint_eviction_purge_mode not in ("Gracefully", "Directly"):
+        p.error(f"--no-execute-taint-eviction-purge-mode: Invalid mode {a.no_execute_taint_eviction_purge_mode!r} (Directly or Gracefully)")
+    if a.resource_eviction_rate < 0:
+        p.error(f"--resource-eviction-rate: must be greater than or equal to 0, not {a.resource_eviction_rate}")
     try:
         gates = FeatureGates.parse(a.feature_gates)
     except FeatureGateError as e:
@@ -60,6 +67,11 @@ def parse_args(argv: list[str] | None = None) -> Options:
         metrics_bind_address=a.metrics_bind_address,
         health_probe_bind_address=a.health_probe_bind_address,
         feature_gates=gates,
+        enable_taint_manager=a.enable_taint_manager,
+        enable_no_execute_taint_eviction=a.enable_no_execute_taint_eviction,
+        no_execute_taint_eviction_purge_mode=a.no_execute_taint_eviction_purge_mode,
+        resource_eviction_rate=a.resource_eviction_rate,
+        graceful_eviction_timeout=a.graceful_eviction_timeout,
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from pykarmada.controllers.common.member_informers import MemberInformers
 from pykarmada.controllers.common.members import MemberClients
+from pykarmada.karmada.eviction import DEFAULT_GRACEFUL_EVICTION_TIMEOUT
 from pykarmada.karmada.features import FeatureGates
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.informer import Informer
@@ -34,6 +35,12 @@ class Options:
     # Which clusters' members this process reaches: Push (the controller process) or Pull (an
     # agent, for its own cluster; its context's informers are scoped to that cluster).
     sync_mode: str = "Push"
+    # Cluster failover, with upstream's flags and defaults (the taint manager needs gate Failover).
+    enable_taint_manager: bool = True
+    enable_no_execute_taint_eviction: bool = False
+    no_execute_taint_eviction_purge_mode: str = "Gracefully"
+    resource_eviction_rate: float = 0.5
+    graceful_eviction_timeout: float = DEFAULT_GRACEFUL_EVICTION_TIMEOUT
 
 
 @dataclass

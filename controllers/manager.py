@@ -75,12 +75,8 @@ async def serve(ctx: ControllerContext, lease_name: str, lead: Callable[[], Awai
 
 
 async def _lead(ctx: ControllerContext) -> None:
-    controllers: list[Controller] = []  # type: ignore[type-arg]
-    for name, setup in registry.CONTROLLERS.items():
-        if registry.enabled(ctx.options.controllers, name):
-            made = setup(ctx)
-            controllers += made if isinstance(made, list) else [made]
-    await run_controllers(ctx, controllers)
+    setups = [setup(ctx) for name, setup in registry.CONTROLLERS.items() if registry.enabled(ctx.options.controllers, name)]
+    await run_controllers(ctx, [c for c in setups if c is not None])
 
 
 async def run_controllers(ctx: ControllerContext, controllers: list[Controller]) -> None:  # type: ignore[type-arg]

@@ -7,6 +7,9 @@ from collections.abc import Callable
 from pykarmada.controllers.certificates.agent_csr_approving import AgentCSRApprovingController
 from pykarmada.controllers.cluster.cluster import ClusterController
 from pykarmada.controllers.cluster.health_monitor import LEASES_PATH, ClusterHealthMonitor
+from pykarmada.controllers.cluster.taint_manager import NoExecuteTaintManager
+from pykarmada.controllers.cluster.taint_policy import ClusterTaintPolicyController
+from pykarmada.controllers.gracefuleviction.graceful_eviction import GracefulEvictionController
 from pykarmada.controllers.status.cluster_status import ClusterStatusController
 from pykarmada.controllers.status.binding_status import BindingStatusController
 from pykarmada.controllers.context import ControllerContext
@@ -23,7 +26,8 @@ from pykarmada.controllers.common.templates import TemplateReader
 from pykarmada.karmada import constants as c
 from pykarmada.karmada.constants import CLUSTERS_PATH
 from pykarmada.kube.client import KubeClient
-from pykarmada.kube.controller import Controller
+from pykarmada.karmada.features import FAILOVER
+from pykarmada.kube.controller import Controller, ControllerGroup, Runnable
 from pykarmada.kube.informer import Informer, object_key
 from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY, RateLimiter, low_priority_when_listed
 
@@ -36,8 +40,10 @@ def _enqueue_self(controller: Controller, informer: Informer) -> Callable[..., N
     return lambda _type, obj, _old: add(object_key(obj))
 
 
-def setup_cluster(ctx: ControllerContext) -> list[Controller]:
-    """The cluster controller and, as upstream's runs in the same controller, its health monitor."""
+def setup_cluster(ctx: ControllerContext) -> Runnable:
+    """The cluster controller with its health monitor, and beside them (gate Failover,
+    ``--enable-taint-manager``) the NoExecute taint manager with its eviction queues, as upstream
+    starts them together."""
     clusters, leases = ctx.informer(CLUSTERS_PATH), ctx.informer(LEASES_PATH)
     ctrl = Controller("cluster", ClusterController(ctx.control_plane, clusters).reconcile, workers=ctx.options.workers)
     clusters.add_handler(_enqueue_self(ctrl, clusters))
@@ -47,7 +53,36 @@ def setup_cluster(ctx: ControllerContext) -> list[Controller]:
     health = Controller(monitor.name, monitor.reconcile, workers=2)
     # Each Pull cluster requeues itself every period; new clusters start on their first event.
     clusters.add_handler(lambda kind, obj, _old: health.queue.add(object_key(obj)) if kind == "ADDED" else None)
-    return [ctrl, health]
+    if not (o.enable_taint_manager and o.feature_gates.enabled(FAILOVER)):
+        return ControllerGroup("cluster", ctrl, health)
+    manager = NoExecuteTaintManager(
+        ctx.control_plane, clusters, ctx.informer(c.RESOURCE_BINDINGS_PATH), ctx.informer(c.CLUSTER_RESOURCE_BINDINGS_PATH),
+        enable_eviction=o.enable_no_execute_taint_eviction, purge_mode=o.no_execute_taint_eviction_purge_mode,
+        eviction_rate=o.resource_eviction_rate,
+    )  # fmt: skip
+    taints = Controller(manager.name, manager.reconcile, workers=o.workers)
+    clusters.add_handler(_enqueue_self(taints, clusters))
+    return ControllerGroup("cluster", ctrl, health, taints, manager.binding_eviction, manager.cluster_binding_eviction)
+
+
+def setup_cluster_taint_policy(ctx: ControllerContext) -> Runnable | None:
+    if not ctx.options.feature_gates.enabled(FAILOVER):
+        return None
+    clusters, policies = ctx.informer(CLUSTERS_PATH), ctx.informer(c.CLUSTER_TAINT_POLICIES_PATH)
+    reconciler = ClusterTaintPolicyController(ctx.control_plane, clusters, policies)
+    ctrl = Controller(reconciler.name, reconciler.reconcile, workers=ctx.options.workers)
+    clusters.add_handler(reconciler.on_cluster(low_priority_when_listed(ctrl.queue, clusters)))
+    policies.add_handler(reconciler.on_policy(ctrl.queue.add))
+    return ctrl
+
+
+def setup_graceful_eviction(ctx: ControllerContext) -> Runnable:
+    rbs, crbs = ctx.informer(c.RESOURCE_BINDINGS_PATH), ctx.informer(c.CLUSTER_RESOURCE_BINDINGS_PATH)
+    reconciler = GracefulEvictionController(ctx.control_plane, rbs, crbs, timeout=ctx.options.graceful_eviction_timeout)
+    ctrl = Controller(reconciler.name, reconciler.reconcile, workers=ctx.options.workers)
+    rbs.add_handler(reconciler.on_binding(low_priority_when_listed(ctrl.queue, rbs)))
+    crbs.add_handler(reconciler.on_binding(low_priority_when_listed(ctrl.queue, crbs)))
+    return ctrl
 
 
 def setup_cluster_status(ctx: ControllerContext, *, on_ready: Callable[[dict], None] | None = None) -> Controller:  # type: ignore[type-arg]
@@ -246,7 +281,8 @@ def setup_agent_csr_approving(ctx: ControllerContext) -> Controller:
     return ctrl
 
 
-CONTROLLERS: dict[str, Callable[[ControllerContext], Controller | list[Controller]]] = {
+# A setup returns None when its controller is off (a feature gate), as upstream's "not enabled".
+CONTROLLERS: dict[str, Callable[[ControllerContext], Runnable | None]] = {
     "cluster": setup_cluster,
     "clusterStatus": setup_cluster_status,
     "unifiedAuth": setup_unified_auth,
@@ -259,6 +295,8 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Controller | list[Controlle
     c.CONTROLLER_NAMESPACE: setup_namespace_sync,
     c.CONTROLLER_DEPENDENCIES_DISTRIBUTOR: setup_dependencies_distributor,
     "agentcsrapproving": setup_agent_csr_approving,
+    c.CONTROLLER_GRACEFUL_EVICTION: setup_graceful_eviction,
+    c.CONTROLLER_CLUSTER_TAINT_POLICY: setup_cluster_taint_policy,
 }
 
 

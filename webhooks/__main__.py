@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 
+from pykarmada.kube.flags import go_bool
 from pykarmada.kube.metrics_server import CannotServe, bind_address_flag
 from pykarmada.webhooks.app import TLS_VERSIONS, ServerSettings, serve
 
@@ -32,6 +33,10 @@ def parse_args(argv: list[str] | None = None) -> ServerSettings:
     parser.add_argument(
         "--health-probe-bind-address", type=bind_address_flag, default=":8000", help="host:port for /healthz and /readyz; 0 disables (default :8000)."
     )
+    parser.add_argument(
+        "--allow-no-execute-taint-policy", type=go_bool, nargs="?", const=True, default=False,
+        help="Allow ClusterTaintPolicies with NoExecute taints (they evict workloads; default false).",
+    )
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     args = parser.parse_args(argv)
     if not 0 < args.secure_port < 65536:
@@ -50,6 +55,7 @@ def parse_args(argv: list[str] | None = None) -> ServerSettings:
         tls_min_version=args.tls_min_version,
         metrics_bind_address=args.metrics_bind_address,
         health_probe_bind_address=args.health_probe_bind_address,
+        allow_no_execute_taint_policy=args.allow_no_execute_taint_policy,
     )
 
 

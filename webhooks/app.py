@@ -19,7 +19,7 @@ from aiohttp import web
 
 from pykarmada.kube.metrics_server import BindAddress, Endpoints, health_app, instrument_webhook, metrics_app
 from pykarmada.kube.serving import serve_app
-from pykarmada.webhooks import override_policy, propagation_policy, resource_binding, review, work
+from pykarmada.webhooks import cluster_taint_policy, override_policy, propagation_policy, resource_binding, review, work
 from pykarmada.webhooks.review import AdmissionRequest, AdmissionResponse, BadObject, MalformedReview
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ TLS_VERSIONS = {
 }
 
 # Paths and handlers, as upstream registers them (surfaces.md 3.1).
-ROUTES: dict[str, Handler] = {
+_ROUTES: dict[str, Handler] = {
     "/mutate-propagationpolicy": propagation_policy.mutate_propagation_policy_review,
     "/validate-propagationpolicy": propagation_policy.validate_propagation_policy_review,
     "/mutate-clusterpropagationpolicy": propagation_policy.mutate_cluster_propagation_policy_review,
@@ -54,6 +54,15 @@ ROUTES: dict[str, Handler] = {
 }
 
 
+def routes(allow_no_execute_taint_policy: bool = False) -> dict[str, Handler]:
+    """Every path with its handler; ``--allow-no-execute-taint-policy`` configures one of them."""
+    handler = cluster_taint_policy.validate_cluster_taint_policy_review(allow_no_execute_taint_policy)
+    return {**_ROUTES, "/validate-clustertaintpolicy": handler}
+
+
+ROUTES = routes()
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     tls_cert_file: str
@@ -64,6 +73,7 @@ class ServerSettings:
     tls_min_version: str = "VersionTLS13"
     metrics_bind_address: BindAddress | None = None  # None: not served (the flags default to upstream's)
     health_probe_bind_address: BindAddress | None = None
+    allow_no_execute_taint_policy: bool = False
 
 
 def _bad_request(message: str) -> web.Response:
@@ -107,11 +117,11 @@ async def _ok(_: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-def build_app() -> web.Application:
+def build_app(allow_no_execute_taint_policy: bool = False) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     for path in ("/readyz", "/readyz/", "/healthz", "/livez"):
         app.router.add_get(path, _ok)
-    for path, handler in ROUTES.items():
+    for path, handler in routes(allow_no_execute_taint_policy).items():
         app.router.add_post(path, instrument_webhook(path, _endpoint(path, handler)))
     return app
 
@@ -147,7 +157,7 @@ async def serve(settings: ServerSettings, *, stop: asyncio.Event | None = None) 
 
     await endpoints.start()
     try:
-        await serve_app(build_app(), settings.bind_address, settings.secure_port, build_ssl_context(settings), stop=stop, on_started=started)
+        await serve_app(build_app(settings.allow_no_execute_taint_policy), settings.bind_address, settings.secure_port, build_ssl_context(settings), stop=stop, on_started=started)
     finally:
         await endpoints.stop()
     log.info("shut down")

@@ -43,7 +43,7 @@ class CrdDef:
     version: str
     kind: str
     plural: str
-    short_name: str
+    short_name: str  # empty: none (and not in the karmada-io category), as upstream's ClusterTaintPolicy
     namespaced: bool
     doc: str
     spec: Callable[[], Schema]
@@ -72,6 +72,9 @@ CRDS = (
     CrdDef(c.POLICY_GROUP, "v1alpha1", c.KIND_CLUSTER_OVERRIDE_POLICY, "clusteroverridepolicies", "cop", False,
            "Changes the manifests of the selected templates in any namespace per member cluster.",
            schema_policy.override_spec),
+    CrdDef(c.POLICY_GROUP, "v1alpha1", c.KIND_CLUSTER_TAINT_POLICY, "clustertaintpolicies", "", False,
+           "Adds and removes taints on clusters as their status conditions change.",
+           schema_policy.cluster_taint_policy_spec),
     CrdDef(c.WORK_GROUP, "v1alpha2", c.KIND_RESOURCE_BINDING, "resourcebindings", "rb", True,
            "Binds a namespaced resource template to its placement and records where it is scheduled.",
            schema_work.binding_spec, schema_work.binding_status, BINDING_COLUMNS),
@@ -114,20 +117,16 @@ def build_crd(d: CrdDef) -> dict[str, Any]:
         version["subresources"] = {"status": {}}
     if d.columns:
         version["additionalPrinterColumns"] = [dict(col) for col in d.columns]
+    names: dict[str, Any] = {"kind": d.kind, "listKind": f"{d.kind}List", "plural": d.plural, "singular": d.kind.lower()}
+    if d.short_name:
+        names.update(shortNames=[d.short_name], categories=[c.CATEGORY])
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
         "metadata": {"name": d.name},
         "spec": {
             "group": d.group,
-            "names": {
-                "kind": d.kind,
-                "listKind": f"{d.kind}List",
-                "plural": d.plural,
-                "singular": d.kind.lower(),
-                "shortNames": [d.short_name],
-                "categories": [c.CATEGORY],
-            },
+            "names": names,
             "scope": "Namespaced" if d.namespaced else "Cluster",
             "versions": [version],
         },

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pykarmada.karmada import constants as C
+from pykarmada.karmada.taints import taints_summary
 
 Obj = Mapping[str, Any]
 
@@ -158,9 +159,13 @@ def removed_execution_space(cluster: str) -> str:
 
 def taint_cluster_succeed(taints: Iterable[Obj]) -> str:
     """``Taint cluster succeed: cluster now has taints([{Key:k,Effect:NoSchedule}]).``"""
-    parts = []
-    for t in taints:
-        value = f"Value:{t['value']}," if t.get("value") else ""
-        parts.append(f"{{Key:{t.get('key') or ''},{value}Effect:{t.get('effect') or ''}}}")
-    summary = f"cluster now has taints([{','.join(parts)}])" if parts else "cluster now does not have taints"
-    return f"Taint cluster succeed: {summary}."
+    return f"Taint cluster succeed: {taints_summary(taints)}."
+
+
+def taint_policy_succeed(cluster: str, taints: Iterable[Obj]) -> str:
+    """The ClusterTaintPolicy controller's ``TaintClusterSucceed`` message."""
+    return f"Update Cluster({cluster}) with taints({taints_summary(taints)}) succeed"
+
+
+def evict_workload_from_cluster(cluster: str, *, failed: bool) -> str:
+    return f"Evict from cluster {cluster} {'failed' if failed else 'succeed'}."

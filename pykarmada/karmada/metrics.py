@@ -73,6 +73,21 @@ def forget_cluster(name: str) -> None:
         family.remove(name)
 
 
+# ---- taint manager eviction queues (pkg/metrics/cluster.go) --------------------------------------
+
+EVICTION_QUEUE_DEPTH = gauge("eviction_queue_depth", "Current depth of the eviction queue", ["name"])
+EVICTION_KIND_TOTAL = gauge("eviction_kind_total", "Number of resources in the eviction queue by resource kind", [MEMBER_CLUSTER, "resource_kind"])
+EVICTION_PROCESSING_LATENCY = histogram(
+    "eviction_processing_latency_seconds", "Latency of processing an eviction task in seconds", ["name"], SCHEDULER_BUCKETS
+)
+EVICTION_PROCESSING_TOTAL = counter("eviction_processing_total", "Total number of evictions processed", ["name", "result"])
+
+
+def record_eviction_processed(queue: str, seconds: float, *, failed: bool) -> None:
+    EVICTION_PROCESSING_LATENCY.labels(queue).observe(seconds)
+    EVICTION_PROCESSING_TOTAL.labels(queue, RESULT_ERROR if failed else RESULT_SUCCESS).inc()
+
+
 # ---- scheduler ----------------------------------------------------------------------------------
 
 SCHEDULE_ATTEMPTS = counter(

@@ -331,3 +331,33 @@ def override_spec() -> Schema:
         },
         "Which templates to change, for which clusters, and how.",
     )
+
+
+def cluster_taint_policy_spec() -> Schema:
+    match_condition = obj(
+        {
+            "conditionType": string("The type of a condition in the Cluster's status."),
+            "operator": string("In or NotIn."),
+            "statusValues": array(string(), "Condition statuses (True, False, Unknown) the operator compares with."),
+        },
+        required=("conditionType", "operator", "statusValues"),
+    )
+    taint = obj(
+        {
+            "effect": string("NoSchedule or NoExecute."),
+            "key": string("Taint key."),
+            "value": string("Taint value."),
+        },
+        "A taint the policy adds to or removes from a cluster.",
+        required=("effect", "key"),
+    )
+    return obj(
+        {
+            "addOnConditions": array(match_condition, "Conditions (ANDed) on which the taints are added; none: never added."),
+            "removeOnConditions": array(match_condition, "Conditions (ANDed) on which the taints are removed; none: never removed."),
+            "taints": array(taint, "Taints to add and remove.", min_items=1),
+            "targetClusters": cluster_affinity("Clusters the policy applies to; every cluster when unset."),
+        },
+        "When to add and remove which taints on which clusters.",
+        required=("taints",),
+    )

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from pykarmada.karmadactl.commands import apply, completion, describe, get, join, kubectl_verbs, local_up, promote, register, token, top, unregister, version
+from pykarmada.karmadactl.commands import apply, completion, describe, get, join, kubectl_verbs, local_up, promote, register, taint, token, top, unregister, version
 from pykarmada.karmadactl.commands.kubeconfig import global_options
 from pykarmada.kube.errors import ConfigError
 
@@ -51,6 +51,9 @@ for command in kubectl_verbs.commands():
 cli.add_command(token.token)
 cli.add_command(register.register)
 cli.add_command(unregister.unregister)
+cli.add_command(taint.cordon)
+cli.add_command(taint.uncordon)
+cli.add_command(taint.taint)
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import aiohttp
 
@@ -96,3 +96,20 @@ class Controller(Generic[K]):
                 if outcome:
                     metrics.finished(outcome, clock() - started, panic=panic)
                 self.queue.done(key)
+
+
+class Runnable(Protocol):
+    name: str
+
+    async def run(self) -> None: ...
+
+
+class ControllerGroup:
+    """Several loops started and stopped as one named controller (upstream's cluster controller
+    runs the taint manager and its eviction queues beside it)."""
+
+    def __init__(self, name: str, *members: Runnable) -> None:
+        self.name, self.members = name, members
+
+    async def run(self) -> None:
+        await asyncio.gather(*(m.run() for m in self.members))

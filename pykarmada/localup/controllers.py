@@ -23,6 +23,11 @@ STATUS_UNKNOWN_REASON = "ClusterStatusUnknown"
 STATUS_UNKNOWN_MESSAGE = "Cluster status controller stopped posting cluster status."
 
 
+# A development environment shows cluster failover at once: gates Failover and GracefulEviction
+# on and NoExecute taints evicting (upstream defaults all but GracefulEviction to off).
+FAILOVER_FLAGS = ("--feature-gates=Failover=true,GracefulEviction=true", "--enable-no-execute-taint-eviction=true")
+
+
 def process_spec(ctx: InstallContext) -> ProcessSpec:
     cp = ctx.control_plane
     argv = [
@@ -35,6 +40,8 @@ def process_spec(ctx: InstallContext) -> ProcessSpec:
         f"--metrics-bind-address=127.0.0.1:{cp.ports[f'{NAME}/metrics']}",
         f"--health-probe-bind-address=127.0.0.1:{cp.ports[f'{NAME}/health']}",
     ]
+    if not ctx.upstream_defaults:
+        argv += FAILOVER_FLAGS
     name = f"karmada/{NAME}"
     return ProcessSpec(name, argv, ctx.layout.log_file(name))
 

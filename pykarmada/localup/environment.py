@@ -53,6 +53,7 @@ class Settings:
     nodes_per_member: int = 3
     timeout: float = READY_TIMEOUT
     pull_members: int = 1  # the last ones join in Pull mode, as upstream's local-up joins member3
+    upstream_defaults: bool = False
 
     @property
     def member_names(self) -> list[str]:
@@ -264,7 +265,7 @@ class Environment:
         )
 
         starter.phase("starting controller managers, schedulers and kwok; installing Karmada in the control plane")
-        install_ctx = InstallContext(bins, layout, plans[0], starter, timeout, etcd_pki, ports["etcd/client"])
+        install_ctx = InstallContext(bins, layout, plans[0], starter, timeout, etcd_pki, ports["etcd/client"], s.upstream_defaults)
         waits: list[Awaitable[None]] = [karmada.install(install_ctx)]
         for plan in plans:
             ca = plan.pki.ca.cert.read_bytes()

@@ -20,3 +20,4 @@ class InstallContext:
     timeout: float
     etcd_pki: EtcdPki
     etcd_port: int
+    upstream_defaults: bool = False  # False: cluster failover on (see controllers.failover_flags)

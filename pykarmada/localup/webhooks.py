@@ -43,6 +43,8 @@ def webhook_spec(ctx: InstallContext) -> ProcessSpec:
         f"--metrics-bind-address=127.0.0.1:{plan.ports[f'{COMPONENT}/metrics']}",
         f"--health-probe-bind-address=127.0.0.1:{plan.ports[f'{COMPONENT}/health']}",
     ]
+    if not ctx.upstream_defaults:
+        argv.append("--allow-no-execute-taint-policy=true")  # ClusterTaintPolicies may evict (see controllers.FAILOVER_FLAGS)
     return ProcessSpec(PROCESS_NAME, argv, ctx.layout.log_file(PROCESS_NAME))
 
 

@@ -35,6 +35,7 @@ def test_shipped_configurations() -> None:
         ("V", "overridepolicy.karmada.io"): (["overridepolicies"], ["CREATE", "UPDATE"], f"{base}/validate-overridepolicy"),
         ("V", "clusteroverridepolicy.karmada.io"): (["clusteroverridepolicies"], ["CREATE", "UPDATE"], f"{base}/validate-clusteroverridepolicy"),
         ("V", "resourcebinding.karmada.io"): (["resourcebindings"], ["CREATE", "UPDATE"], f"{base}/validate-resourcebinding"),
+        ("V", "clustertaintpolicy.karmada.io"): (["clustertaintpolicies"], ["CREATE", "UPDATE"], f"{base}/validate-clustertaintpolicy"),
     }
     for obj in (mutating, validating):
         assert obj["metadata"]["labels"] == {"app": "karmada-webhook"}
@@ -59,10 +60,13 @@ def test_webhook_process_command_line(tmp_path: Path) -> None:
     ports = {"karmada-webhook": 4443, "karmada-webhook/metrics": 4444, "karmada-webhook/health": 4445}
     plan = SimpleNamespace(ports=ports, pki=SimpleNamespace(serving={"karmada-webhook": pair}, ca=SimpleNamespace(cert=tmp_path / "ca.crt")))
     layout = SimpleNamespace(log_file=lambda name: tmp_path / (name.replace("/", "-") + ".log"))
-    spec = webhook_spec(SimpleNamespace(control_plane=plan, layout=layout))  # type: ignore[arg-type]
+    spec = webhook_spec(SimpleNamespace(control_plane=plan, layout=layout, upstream_defaults=False))  # type: ignore[arg-type]
     assert spec.name == "karmada/karmada-webhook"
     assert spec.argv[:3] == [sys.executable, "-m", "pykarmada.webhooks"]
     assert "--bind-address=127.0.0.1" in spec.argv and "--secure-port=4443" in spec.argv
     assert f"--client-ca-file={tmp_path / 'ca.crt'}" in spec.argv
     assert "--metrics-bind-address=127.0.0.1:4444" in spec.argv and "--health-probe-bind-address=127.0.0.1:4445" in spec.argv
     assert spec.log == tmp_path / "karmada-karmada-webhook.log"
+    assert "--allow-no-execute-taint-policy=true" in spec.argv, "local-up turns cluster failover on"
+    upstream = webhook_spec(SimpleNamespace(control_plane=plan, layout=layout, upstream_defaults=True))  # type: ignore[arg-type]
+    assert not any(a.startswith("--allow-no-execute-taint-policy") for a in upstream.argv)

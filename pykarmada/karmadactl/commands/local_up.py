@@ -40,9 +40,14 @@ kubeconfig_dir_option = click.option(
 @click.option("--pull-members", type=click.IntRange(0, 20), default=1, show_default=True,
               help="How many of the members (the last ones) register in Pull mode, each with a karmada-agent.")
 @click.option("--timeout", type=click.FloatRange(5), default=120.0, show_default=True, help="Seconds each component may take to become ready.")
+@click.option(
+    "--upstream-defaults", is_flag=True,
+    help="Run the controller process and the webhook with upstream's defaults: cluster failover (gate Failover, "
+    "NoExecute taint eviction, NoExecute ClusterTaintPolicies) off. Without it they are on.",
+)
 @state_dir_option
 @kubeconfig_dir_option
-def local_up(members: int, nodes_per_member: int, pull_members: int, timeout: float, state_dir: Path, kubeconfig_dir: Path) -> None:
+def local_up(members: int, nodes_per_member: int, pull_members: int, timeout: float, upstream_defaults: bool, state_dir: Path, kubeconfig_dir: Path) -> None:
     """Start a control plane and member clusters as local processes.
 
     The control plane is etcd, kube-apiserver and kube-controller-manager; each member is a
@@ -55,6 +60,7 @@ def local_up(members: int, nodes_per_member: int, pull_members: int, timeout: fl
     settings = Settings(
         state_dir=state_dir, kubeconfig_dir=kubeconfig_dir, members=members, nodes_per_member=nodes_per_member, timeout=timeout,
         pull_members=pull_members,
+        upstream_defaults=upstream_defaults,
     )
     try:
         state = Environment(settings, log=_echo).up()

@@ -19,7 +19,7 @@ from pykarmada.karmada.bootstrap import token as bt
 from pykarmada.karmada.bootstrap.jws import sign_detached, verify_detached
 from pykarmada.karmada.bootstrap.pins import PinError, ca_pins, check_any, parse_pins, spki_hash
 from pykarmada.karmada.bootstrap.steps import rolled_out
-from pykarmada.karmadactl.commands.duration import parse_go_duration
+from pykarmada.kube.flags import parse_go_duration
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 MANIFEST = Path(__file__).resolve().parents[3] / "manifests" / "bootstrap-token-rbac.yaml"
@@ -99,7 +99,7 @@ def test_usage_and_group_checks() -> None:
 
 @pytest.mark.parametrize(("text", "seconds"), [("24h", 86400), ("0", 0), ("1h30m", 5400), ("1.5s", 1.5), ("300ms", 0.3), ("60", 60), ("2m0s", 120)])
 def test_go_durations(text: str, seconds: float) -> None:
-    assert parse_go_duration(text) == pytest.approx(seconds)
+    assert parse_go_duration(text, bare_seconds=True) == pytest.approx(seconds)
 
 
 @pytest.mark.parametrize("text", ["", "5 minutes", "1d", "h", "1h-5m"])

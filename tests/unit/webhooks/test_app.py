@@ -48,7 +48,7 @@ def test_routes_are_upstream_paths() -> None:
         ["/mutate-propagationpolicy", "/validate-propagationpolicy", "/mutate-clusterpropagationpolicy",
          "/validate-clusterpropagationpolicy", "/mutate-overridepolicy", "/validate-overridepolicy",
          "/validate-clusteroverridepolicy", "/mutate-resourcebinding", "/validate-resourcebinding",
-         "/mutate-clusterresourcebinding", "/mutate-work"]
+         "/mutate-clusterresourcebinding", "/mutate-work", "/validate-clustertaintpolicy"]
     )  # fmt: skip
 
 
