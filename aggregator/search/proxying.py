@@ -29,7 +29,7 @@ from pykarmada.aggregator.search.kubepath import KubeRequest
 from pykarmada.aggregator.search.store import CACHE_SOURCE_ANNOTATION, Filter, ResourceCache, Watcher
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.errors import ApiError
-from pykarmada.kube.labels import SelectorError, matches, parse_field_selector, parse_label_selector
+from pykarmada.kube.labels import SelectorError, parse_field_selector, parse_label_selector
 from pykarmada.kube.serving import until_stopping
 from pykarmada.kube.status import StatusError, not_found
 
@@ -50,7 +50,7 @@ def list_filter(req: KubeRequest, query: Any, *, fields: bool = True) -> Filter:
     for r in reqs:
         which = "name" if r.key == "metadata.name" else "namespace"
         value = r.values[0] if r.values else ""
-        if r.operator in ("=", "==", "in"):
+        if r.op in ("=", "in"):
             values["name" if which == "name" else "field_namespace"] = value
         else:
             values["negated_" + which] = value
@@ -234,7 +234,10 @@ class SearchProxy:
             await response.prepare(request)
             metrics.WATCHERS.labels(req.resource).inc()
             try:
-                await asyncio.wait_for(until_stopping(request.app, self._stream(response, watcher, flt, seen, bookmarks, req)), timeout)
+                first = caches[0] if caches else None
+                kind = (first.list_kind[: -len("List")] if first and first.list_kind.endswith("List") else "")
+                mark = {"kind": kind, "apiVersion": first.list_api_version if first else ""}
+                await asyncio.wait_for(until_stopping(request.app, self._stream(response, watcher, flt, seen, mark if bookmarks else None)), timeout)
             except asyncio.TimeoutError:
                 pass
             finally:
@@ -244,14 +247,15 @@ class SearchProxy:
             for cache in subscribed:
                 cache.unsubscribe(watcher)
 
-    async def _stream(self, response: web.StreamResponse, watcher: Watcher, flt: Filter, seen: MultiClusterResourceVersion, bookmarks: bool, req: KubeRequest) -> None:
+    async def _stream(self, response: web.StreamResponse, watcher: Watcher, flt: Filter, seen: MultiClusterResourceVersion, bookmark: dict[str, str] | None) -> None:
+        """Events until the watcher is closed; a bookmark (of the resource's kind) after a quiet minute."""
         while True:
             try:
                 item = await asyncio.wait_for(watcher.queue.get(), 60)
             except asyncio.TimeoutError:
-                if bookmarks and seen.versions:
-                    mark = {"type": "BOOKMARK", "object": {"kind": "", "apiVersion": "", "metadata": {"resourceVersion": seen.encode()}}}
-                    await response.write(json.dumps(mark).encode() + b"\n")
+                if bookmark is not None and seen.versions:
+                    event = {"type": "BOOKMARK", "object": {**bookmark, "metadata": {"resourceVersion": seen.encode()}}}
+                    await response.write(json.dumps(event).encode() + b"\n")
                 continue
             if item is None:
                 return  # the set of caches changed: the client lists again
@@ -259,7 +263,7 @@ class SearchProxy:
             obj = json.loads(event.data)
             meta = obj.get("metadata") or {}
             seen.set(cluster, str(meta.get("resourceVersion", event.rv)))
-            if not flt.key_matches(f'{meta.get("namespace", "")}/{meta.get("name", "")}') or (flt.labels and not matches(list(flt.labels), _labels_of(obj))):
+            if not flt.key_matches(f'{meta.get("namespace", "")}/{meta.get("name", "")}') or not flt.labels_match(_labels_of(obj)):
                 continue
             meta["resourceVersion"] = seen.encode()
             await response.write(b'{"type":"' + event.type.encode() + b'","object":' + json.dumps(obj, separators=(",", ":")).encode() + b"}\n")
@@ -267,7 +271,8 @@ class SearchProxy:
     # ---- cluster plugin ---------------------------------------------------------------------
     async def _cluster(self, request: web.Request, user: UserInfo, req: KubeRequest, path: str) -> web.StreamResponse:
         if not req.name:
-            raise StatusError(405, f"{request.method} is not supported on {req.resource} through the search proxy: name one object", "MethodNotAllowed")
+            qualified = f"{req.resource}.{req.group}" if req.group else req.resource
+            raise StatusError(405, f'{req.verb} is not supported on resources of kind "{qualified}"', "MethodNotAllowed")
         holders = [c.cluster for c in self.caches.caches(req.gvr) if c.get(req.namespace, req.name) is not None]
         if not holders:
             raise not_found(req.group, req.resource, req.name)

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pykarmada.kube.labels import Requirement, matches
+from pykarmada.kube.labels import Requirement
 from pykarmada.kube.status import StatusError
 
 CACHE_SOURCE_ANNOTATION = "resource.karmada.io/cached-from-cluster"
@@ -64,6 +64,9 @@ class Filter:
     field_namespace: str | None = None
     negated_name: str | None = None
     negated_namespace: str | None = None
+
+    def labels_match(self, labels: Labels) -> bool:
+        return all(r.matches(labels) for r in self.labels)
 
     def key_matches(self, key: str) -> bool:
         ns, _, name = key.partition("/")
@@ -223,7 +226,7 @@ class ResourceCache:
             if not flt.key_matches(key):
                 continue
             labels, data = self.items[key]
-            if flt.labels and not matches(list(flt.labels), labels):
+            if flt.labels and not flt.labels_match(labels):
                 continue
             if limit and len(out) == limit:
                 return out, last
