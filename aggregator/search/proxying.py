@@ -14,6 +14,7 @@ import json
 import logging
 import random
 import time
+from urllib.parse import quote
 from typing import Any
 
 import aiohttp
@@ -291,7 +292,8 @@ class SearchProxy:
         if user.uid:
             headers.append(("Impersonate-Uid", user.uid))
         for key, values in user.extra.items():
-            headers += [(f"Impersonate-Extra-{key}", v) for v in values]
+            # Header names cannot hold "/" (authentication.kubernetes.io/credential-id): escaped, as client-go does.
+            headers += [(f"Impersonate-Extra-{quote(key, safe='')}", v) for v in values]
         url = path + ("?" + request.query_string if request.query_string else "")
         data = request.content if request.can_read_body else None
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=10)
