@@ -151,7 +151,11 @@ class ResourceCache:
         self.list_kind, self.list_api_version = list_kind, list_api_version
         rv = _rv_int(resource_version) if resource_version else 0
         seen = set()
+        kind = list_kind[: -len("List")] if list_kind.endswith("List") else list_kind
         for obj in objects:
+            # List items come without their type; GET and watch answers need it.
+            obj.setdefault("kind", kind)
+            obj.setdefault("apiVersion", list_api_version)
             key, labels, data, _ = encode_object(obj, self.cluster)
             if not self._wanted(key):
                 continue
