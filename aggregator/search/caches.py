@@ -17,7 +17,7 @@ from typing import Any
 
 from pykarmada.aggregator.handlers.proxy import ProxyHandler, Target
 from pykarmada.aggregator.search import metrics
-from pykarmada.aggregator.search.store import ResourceCache
+from pykarmada.aggregator.search.store import Entry, ResourceCache
 from pykarmada.aggregator.storage import Store
 from pykarmada.karmada.resourceregistry import desired_caches, registered_kinds
 from pykarmada.kube.client import KubeClient
@@ -175,18 +175,20 @@ class MultiClusterCache:
         while True:
             try:
                 client = await self.client(cache.cluster)
-                objects: list[dict[str, Any]] = []
+                entries: list[Entry] = []
                 params: dict[str, Any] = {"limit": LIST_PAGE}
                 while True:
                     page = await client.request("GET", path, params=params)
-                    objects += page.get("items") or []
+                    kind = page.get("kind") or f"{info.kind}List"
+                    api_version = page.get("apiVersion") or info.api_version
+                    entries += [cache.encode_listed(obj, kind, api_version) for obj in page.get("items") or []]
                     meta = page.get("metadata") or {}
                     if not meta.get("continue"):
                         break
                     params["continue"] = meta["continue"]
-                kind = page.get("kind") or f"{info.kind}List"
-                cache.replace(objects, meta.get("resourceVersion", ""), kind, page.get("apiVersion") or info.api_version)
-                del objects, page
+                    del page
+                cache.replace(entries, meta.get("resourceVersion", ""), kind, api_version)
+                del entries, page
                 delay = 1.0
                 while True:
                     async for event in watch_events(client, path, resource_version=cache.resource_version, timeout_seconds=WATCH_SECONDS):

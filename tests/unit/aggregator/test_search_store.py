@@ -20,7 +20,8 @@ def pod(ns: str, name: str, rv: int, **labels: str) -> dict:
 
 def filled(n: int = 5, namespaces: frozenset[str] | None = None) -> ResourceCache:
     cache = ResourceCache("m1", namespaces)
-    cache.replace([pod("b" if i % 2 else "a", f"p{i}", 10 + i, app="web" if i < 3 else "db") for i in range(n)], "20", "PodList", "v1")
+    pods = [pod("b" if i % 2 else "a", f"p{i}", 10 + i, app="web" if i < 3 else "db") for i in range(n)]
+    cache.replace([cache.encode_listed(p, "PodList", "v1") for p in pods], "20", "PodList", "v1")
     return cache
 
 
@@ -74,7 +75,7 @@ def test_relist_publishes_the_difference() -> None:
         cache = filled(2)
         watcher = Watcher()
         cache.subscribe(watcher, "20", Filter())
-        cache.replace([pod("a", "p0", 10, app="web")], "40", "PodList", "v1")
+        cache.replace([cache.encode_listed(pod("a", "p0", 10, app="web"), "PodList", "v1")], "40", "PodList", "v1")
         types = [watcher.queue.get_nowait()[1].type for _ in range(1)]
         assert types == ["DELETED"] and cache.bytes == len(cache.get("a", "p0") or b"")
 
