@@ -28,6 +28,7 @@ from pathlib import Path
 
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import connection_from_kubeconfig
+from pykarmada.kube.errors import ApiError
 from pykarmada.kube.watch import watch_events
 from pykarmada.localup.state import Layout, load_state
 
@@ -77,6 +78,17 @@ def _deployment(replicas: int) -> dict:
 
 async def _fill(members: list[KubeClient], per_member: int) -> None:
     for m in members:
+        # A previous run's namespace may still be terminating: wait until it is gone.
+        while True:
+            try:
+                ns = await m.get(f"/api/v1/namespaces/{NAMESPACE}")
+            except ApiError as e:
+                if e.not_found:
+                    break
+                raise
+            if not (ns.get("metadata") or {}).get("deletionTimestamp"):
+                break
+            await asyncio.sleep(2)
         try:
             await m.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
         except Exception:  # noqa: BLE001 - already there

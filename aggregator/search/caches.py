@@ -24,7 +24,6 @@ from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection
 from pykarmada.kube.discovery import RESTMapper, ResourceInfo, UnknownKind
 from pykarmada.kube.errors import ApiError
-from pykarmada.kube.status import StatusError
 from pykarmada.kube.watch import watch_events
 
 log = logging.getLogger(__name__)
@@ -200,7 +199,7 @@ class MultiClusterCache:
                     log.warning("search cache %s %s: %s", cache.cluster, info.plural, e)
                     await asyncio.sleep(delay * random.uniform(1, 1.5))
                     delay = min(delay * 2, 30)
-            except (StatusError, OSError, asyncio.TimeoutError, ValueError, Exception) as e:  # noqa: BLE001 - the reflector lives on
+            except Exception as e:  # noqa: BLE001 - unreachable member, bad credentials...: the reflector lives on
                 log.warning("search cache %s %s: %s", cache.cluster, info.plural, e)
                 await asyncio.sleep(delay * random.uniform(1, 1.5))
                 delay = min(delay * 2, 30)
