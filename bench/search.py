@@ -7,7 +7,7 @@ then through ``/apis/search.karmada.io/v1alpha1/proxying/karmada/proxy``:
 - watch event latency p50/p99 (a label patched in a member until the proxy's watch shows it),
 - peak RSS during 10 concurrent full LISTs, against idle.
 
-    python bench/search.py [--pods 30000] [--members 3] [--state-dir DIR]
+    python bench/search.py [--pods 30000] [--members 3] [--namespace bench-search] [--state-dir DIR]
 
 Without --state-dir it starts its own environment in a temporary directory. Targets (issue 10):
 <= 4 KB per cached pod; LIST 10k < 0.3 s; GET < 5 ms p50; peak RSS in the 10 LISTs < 1.3x idle.
@@ -207,8 +207,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pods", type=int, default=30_000, help="pods in all, spread over the members")
     parser.add_argument("--members", type=int, default=3)
+    parser.add_argument("--namespace", default=NAMESPACE, help="member namespace of the pods (deleted at the end)")
     parser.add_argument("--state-dir", type=Path)
     args = parser.parse_args()
+    globals()["NAMESPACE"] = args.namespace
     if args.state_dir:
         asyncio.run(measure(args.state_dir, args.pods))
         return
