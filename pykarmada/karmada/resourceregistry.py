@@ -7,6 +7,7 @@ import copy
 from typing import Any
 from urllib.parse import urlsplit
 
+from pykarmada.karmada.cluster import ClusterStrategy
 from pykarmada.karmada.selectors import cluster_matches
 from pykarmada.kube.status import FieldError
 from pykarmada.kube.validation import dns1123_label, dns1123_subdomain
@@ -30,13 +31,9 @@ class ResourceRegistryStrategy:
         generation = int(old["metadata"].get("generation", 1))
         new["metadata"]["generation"] = generation + 1 if new.get("spec") != old.get("spec") else generation
 
-    def prepare_for_status_update(self, new: Obj, old: Obj) -> Obj:
-        result = copy.deepcopy(old)
-        result["status"] = new.get("status") or {}
-        return result
-
-    def fields(self, obj: Obj) -> dict[str, str]:
-        return {"metadata.name": obj["metadata"].get("name", ""), "metadata.namespace": ""}
+    # Status-only writes and the supported field selectors are the Cluster's rules.
+    prepare_for_status_update = ClusterStrategy.prepare_for_status_update
+    fields = ClusterStrategy.fields
 
     def validate(self, obj: Obj) -> list[FieldError]:
         name = obj["metadata"].get("name", "")
