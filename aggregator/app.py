@@ -14,14 +14,20 @@ from typing import Any
 from aiohttp import web
 
 from pykarmada.aggregator import keys, openapi
-from pykarmada.aggregator.appkeys import AUTHN, AUTHZ, CONTROL_PLANE, ETCD, PROXY, SERVER_SSL, STORE
+from pykarmada.aggregator.appkeys import AUTHN, AUTHZ, CONTROL_PLANE, ETCD, PROXY, REGISTRY_STORE, SEARCH_CACHE, SEARCH_PROXY, SERVER_SSL, STORE
 from pykarmada.aggregator.cache import ObjectCache
 from pykarmada.aggregator.auth import HEALTH_PATHS, Authenticator, Authorizer, forbidden_message
 from pykarmada.karmada.cluster import ClusterStrategy
 from pykarmada.aggregator.etcd import EtcdClient
-from pykarmada.aggregator.handlers.clusters import ClusterHandlers
+from pykarmada.aggregator.handlers.clusters import ResourceHandlers, cluster_handlers
 from pykarmada.aggregator.handlers.proxy import ProxyHandler
 from pykarmada.aggregator.requestinfo import metric_labels, request_info
+from pykarmada.aggregator.search import discovery as search_discovery
+from pykarmada.aggregator.search.caches import MultiClusterCache
+from pykarmada.aggregator.search.proxying import SearchProxy
+from pykarmada.aggregator.search.searchcache import SearchCacheHandler
+from pykarmada.aggregator.table import DEFAULT_COLUMNS, default_cells
+from pykarmada.karmada.resourceregistry import ResourceRegistryStrategy
 from pykarmada.aggregator.storage import Store
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import connection_from_kubeconfig
@@ -49,6 +55,7 @@ class Settings:
 
 
 SETTINGS = web.AppKey("settings", Settings)
+USER = "user"  # the authenticated caller, kept on the request for handlers that act as them
 
 
 def server_ssl_context(settings: Settings) -> ssl.SSLContext:
@@ -95,13 +102,14 @@ async def auth_middleware(request: web.Request, handler: Any) -> web.StreamRespo
     allowed, reason = await request.app[AUTHZ].authorize(user, info)
     if not allowed:
         raise StatusError(403, forbidden_message(user, info, reason))
+    request[USER] = user
     if not info.is_resource_request:
         return await handler(request)
     # Resource requests are counted as kube-apiserver counts them (apiserver_request_*).
     labels = metric_labels(info, request.content_type, request.query.getall("dryRun", []), APISERVER_COMPONENT)
     started, code = time.perf_counter(), 500
     try:
-        if info.subresource == "proxy":
+        if info.subresource == "proxy" and info.api_group == keys.GROUP:
             response = await request.app[PROXY].handle(request, user, info)
         else:
             response = await handler(request)
@@ -125,15 +133,20 @@ async def _resources(app: web.Application) -> Any:
     etcd = EtcdClient(settings.etcd_servers.split(",")[0], etcd_ssl)
     control_plane = KubeClient(connection_from_kubeconfig(settings.kubeconfig), user_agent="karmada-aggregated-apiserver")
     store = Store(etcd, ClusterStrategy(), settings.etcd_prefix.rstrip("/") + keys.STORAGE_SUBPATH)
+    registries = Store(etcd, ResourceRegistryStrategy(), settings.etcd_prefix.rstrip("/") + search_discovery.STORAGE_SUBPATH)
     authenticator = Authenticator(control_plane, app[SERVER_SSL])
     await authenticator.load()
-    app[ETCD], app[CONTROL_PLANE], app[STORE] = etcd, control_plane, store
+    app[ETCD], app[CONTROL_PLANE], app[STORE], app[REGISTRY_STORE] = etcd, control_plane, store, registries
     app[AUTHN], app[AUTHZ] = authenticator, Authorizer(control_plane)
     clusters = ObjectCache(store)
     app[PROXY] = ProxyHandler(clusters, control_plane)
+    search_caches = MultiClusterCache(store, registries, control_plane, app[PROXY])
+    app[SEARCH_PROXY] = SearchProxy(search_caches, app[PROXY], control_plane)
+    app[SEARCH_CACHE] = SearchCacheHandler(search_caches, app[SEARCH_PROXY].authz)
     tasks = [
         asyncio.create_task(authenticator.follow(), name="follow extension-apiserver-authentication"),
         asyncio.create_task(clusters.run(), name="cluster cache"),
+        asyncio.create_task(search_caches.run(), name="search cache"),
     ]
     yield
     for task in tasks:
@@ -151,6 +164,25 @@ def _json_handler(data: Any) -> Any:
         return web.Response(body=body, content_type="application/json")
 
     return handler
+
+
+async def _proxying(request: web.Request) -> web.StreamResponse:
+    return await request.app[SEARCH_PROXY].handle(request, request[USER], "/" + request.match_info["path"])
+
+
+async def _search(request: web.Request) -> web.StreamResponse:
+    return await request.app[SEARCH_CACHE].handle(request, request[USER], request.match_info["category"], "/" + request.match_info["path"])
+
+
+async def _proxying_root(request: web.Request) -> web.StreamResponse:
+    return await request.app[SEARCH_PROXY].handle(request, request[USER], "/")
+
+
+def _registry_handlers() -> ResourceHandlers:
+    return ResourceHandlers(
+        REGISTRY_STORE, search_discovery.REGISTRIES_PATH, search_discovery.registry_schema(),
+        list_kind="ResourceRegistryList", columns=DEFAULT_COLUMNS, cells=default_cells,
+    )  # fmt: skip
 
 
 async def _healthz(_request: web.Request) -> web.Response:
@@ -171,20 +203,33 @@ def build_app(settings: Settings, server_ssl: ssl.SSLContext) -> web.Application
     app[SERVER_SSL] = server_ssl
     app.cleanup_ctx.append(_resources)
     track_stopping(app)
-    v3 = openapi.openapi_v3()
+    v3, search_v3 = openapi.openapi_v3(), search_discovery.openapi_v3()
+    groups = openapi.api_group_list()
+    groups["groups"].append({k: v for k, v in search_discovery.api_group().items() if k not in ("kind", "apiVersion")})
+    v3_index = openapi.openapi_v3_index(openapi.document_hash(v3))
+    sgv = search_discovery.GROUP_VERSION
+    v3_index["paths"][f"apis/{sgv}"] = {"serverRelativeURL": f"/openapi/v3/apis/{sgv}?hash={openapi.document_hash(search_v3)}"}
     app.add_routes(
         [
             web.get("/healthz", _healthz),
             web.get("/livez", _healthz),
             web.get("/readyz", _readyz),
             web.get("/metrics", metrics_handler),  # authorized like any non-resource path (SubjectAccessReview)
-            web.get("/apis", _json_handler(openapi.api_group_list())),
+            web.get("/apis", _json_handler(groups)),
             web.get(f"/apis/{keys.GROUP}", _json_handler(openapi.api_group())),
             web.get(f"/apis/{keys.GROUP}/{keys.VERSION}", _json_handler(openapi.api_resource_list())),
             web.get("/openapi/v2", _json_handler(openapi.openapi_v2())),
-            web.get("/openapi/v3", _json_handler(openapi.openapi_v3_index(openapi.document_hash(v3)))),
+            web.get("/openapi/v3", _json_handler(v3_index)),
             web.get(f"/openapi/v3/apis/{keys.GROUP}/{keys.VERSION}", _json_handler(v3)),
-            *ClusterHandlers().routes(),
+            *cluster_handlers().routes(),
+            # search.karmada.io: the second route group
+            web.get(f"/apis/{search_discovery.GROUP}", _json_handler(search_discovery.api_group())),
+            web.get(search_discovery.BASE, _json_handler(search_discovery.api_resource_list())),
+            web.get(f"/openapi/v3/apis/{sgv}", _json_handler(search_v3)),
+            *_registry_handlers().routes(),
+            web.route("*", search_discovery.BASE + "/proxying/{name}/proxy/{path:.*}", _proxying),
+            web.route("*", search_discovery.BASE + "/proxying/{name}/proxy", _proxying_root),
+            web.get(search_discovery.BASE + "/search/{category}/{path:.*}", _search),
         ]
     )
     return app

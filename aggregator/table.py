@@ -1,4 +1,5 @@
-"""Server-side printing of Clusters: the ``Table`` that ``kubectl get clusters`` shows."""
+"""Server-side printing: the ``Table`` that ``kubectl get clusters`` shows, and the default table
+(``Name``, ``Created At``) of resources without printer columns (ResourceRegistry)."""
 
 from __future__ import annotations
 
@@ -71,9 +72,22 @@ def row_cells(obj: dict[str, Any]) -> list[str]:
     ]
 
 
+DEFAULT_COLUMNS = [
+    ("Name", "name", 0, "Name must be unique within a namespace."),
+    ("Created At", "", 0, "CreationTimestamp is a timestamp representing the server time when this object was created."),
+]
+
+
+def default_cells(obj: dict[str, Any]) -> list[str]:
+    meta = obj.get("metadata") or {}
+    return [meta.get("name", ""), meta.get("creationTimestamp", "")]
+
+
 def build_table(
     objects: list[dict[str, Any]],
     *,
+    columns: list[tuple[str, str, int, str]] = COLUMNS,
+    cells: Any = row_cells,
     version: str = "v1",
     resource_version: str = "",
     continue_token: str | None = None,
@@ -82,7 +96,7 @@ def build_table(
 ) -> dict[str, Any]:
     rows = []
     for obj in objects:
-        row: dict[str, Any] = {"cells": row_cells(obj)}
+        row: dict[str, Any] = {"cells": cells(obj)}
         if include_object == "Object":
             row["object"] = obj
         elif include_object != "None":
@@ -99,6 +113,6 @@ def build_table(
     if not no_headers:
         table["columnDefinitions"] = [
             {"name": name, "type": "string", "format": fmt, "description": desc, "priority": priority}
-            for name, fmt, priority, desc in COLUMNS
+            for name, fmt, priority, desc in columns
         ]
     return table

@@ -48,6 +48,7 @@ class Target:
     insecure: bool
     proxy: str | None = None
     pull: bool = False
+    cluster_token: str = ""  # of spec.secretRef: the cluster's own identity, for reading its data
 
     @property
     def pool_key(self) -> str:
@@ -71,7 +72,7 @@ class ProxyHandler:
             await session.close()
 
     # ---- target ---------------------------------------------------------------------------
-    async def _target(self, name: str) -> Target:
+    async def target(self, name: str) -> Target:
         cluster = await self.clusters.get(name)
         spec = cluster.get("spec") or {}
         ready = next((c for c in (cluster.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), None)
@@ -93,12 +94,14 @@ class ProxyHandler:
         try:
             token = (await self._secrets.data(ref["namespace"], ref["name"])).get("token", b"").decode().strip()
             secret_ref = spec.get("secretRef")
-            ca = (await self._secrets.data(secret_ref["namespace"], secret_ref["name"])).get("caBundle", b"") if secret_ref else b""
+            cluster_data = await self._secrets.data(secret_ref["namespace"], secret_ref["name"]) if secret_ref else {}
+            ca = cluster_data.get("caBundle", b"")
         except ApiError as e:
             raise StatusError(503, f'cluster "{name}": cannot read its credentials: {e.message or e.reason}') from None
         if not token:
             raise StatusError(503, f'cluster "{name}": secret {ref.get("namespace")}/{ref.get("name")} has no token')
-        return Target(endpoint.rstrip("/"), token, ca, bool(spec.get("insecureSkipTLSVerification")), proxy, pull)
+        cluster_token = cluster_data.get("token", b"").decode().strip()
+        return Target(endpoint.rstrip("/"), token, ca, bool(spec.get("insecureSkipTLSVerification")), proxy, pull, cluster_token)
 
     def _session(self, target: Target) -> aiohttp.ClientSession:
         session = self._sessions.get(target.pool_key)
@@ -116,65 +119,36 @@ class ProxyHandler:
     # ---- request --------------------------------------------------------------------------
     @staticmethod
     def _headers(request: web.Request, user: UserInfo, target: Target) -> list[tuple[str, str]]:
-        headers = [
-            (k, v)
-            for k, v in request.headers.items()
-            if k.lower() not in HOP_BY_HOP and k.lower() != "authorization" and not k.lower().startswith(STRIPPED_PREFIXES)
-        ]
-        headers.append(("Authorization", f"Bearer {target.token}"))
-        headers.append(("Impersonate-User", user.name))
-        headers += [("Impersonate-Group", g) for g in user.groups if g not in SKIPPED_GROUPS]
-        return headers
+        return [("Authorization", f"Bearer {target.token}"), *caller_headers(request, user)]
 
     async def handle(self, request: web.Request, user: UserInfo, info: RequestInfo) -> web.StreamResponse:
-        target = await self._target(info.name)
-        url = target.endpoint + info.proxy_path
+        return await self.forward(request, user, info.name, info.proxy_path)
+
+    async def forward(self, request: web.Request, user: UserInfo, cluster: str, path: str, body: bytes | None = None) -> web.StreamResponse:
+        """``request`` to ``path`` of member ``cluster`` as the caller; ``body`` replaces the request's."""
+        target = await self.target(cluster)
+        url = target.endpoint + path
         if request.query_string:
             url += "?" + request.query_string
         if request.headers.get("Upgrade"):
-            return await self._upgrade(request, user, target, url)
+            return await self._upgrade(request, user, target, url, cluster)
         session = self._session(target)
-        body = request.content if request.can_read_body else None
+        data: Any = body if body is not None else (request.content if request.can_read_body else None)
         try:
             upstream = await session.request(
                 request.method,
                 url,
                 headers=self._headers(request, user, target),
-                data=body,
+                data=data,
                 allow_redirects=False,
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=10),
                 proxy=target.proxy,
             )
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as e:
-            raise target.unreachable(info.name, e) from None
-        async with upstream:
-            headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
-            if upstream.headers.get("Content-Length") and not upstream.headers.get("Transfer-Encoding"):
-                # A bounded body: one write. Unbounded ones (watch, logs -f) stream below.
-                body = await upstream.read()
-                bounded = web.Response(status=upstream.status, reason=upstream.reason, body=body)
-                for k, v in headers:
-                    if k.lower() != "content-type":
-                        bounded.headers.add(k, v)
-                bounded.content_type = upstream.content_type
-                if upstream.charset:
-                    bounded.charset = upstream.charset
-                return bounded
-            response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
-            for k, v in headers:
-                response.headers.add(k, v)
-            await response.prepare(request)
+            raise target.unreachable(cluster, e) from None
+        return await relay_response(request, upstream)
 
-            async def relay() -> None:
-                async for chunk in upstream.content.iter_any():
-                    await response.write(chunk)
-
-            # A shutdown ends the stream (a member watch, logs -f) cleanly; the client re-requests.
-            await until_stopping(request.app, relay())
-            await response.write_eof()
-            return response
-
-    async def _upgrade(self, request: web.Request, user: UserInfo, target: Target, url: str) -> web.StreamResponse:
+    async def _upgrade(self, request: web.Request, user: UserInfo, target: Target, url: str, cluster: str) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() != "websocket":
             raise StatusError(400, "only WebSocket upgrades are proxied; SPDY is not supported (kubectl >= 1.30 uses WebSocket)")
         protocols = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
@@ -185,7 +159,7 @@ class ProxyHandler:
         except aiohttp.WSServerHandshakeError as e:
             raise StatusError(e.status if e.status >= 400 else 502, f"member refused the upgrade: {e.message}") from None
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as e:
-            raise target.unreachable(info.name, e) from None
+            raise target.unreachable(cluster, e) from None
         downstream = web.WebSocketResponse(protocols=[upstream.protocol] if upstream.protocol else (), heartbeat=5)
         await downstream.prepare(request)
 
@@ -204,3 +178,46 @@ class ProxyHandler:
         await downstream.close()
         await upstream.close()
         return downstream
+
+
+async def relay_response(request: web.Request, upstream: aiohttp.ClientResponse) -> web.StreamResponse:
+    """Answer with the upstream response: one write for a bounded body, a stream otherwise."""
+    async with upstream:
+        headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
+        if upstream.headers.get("Content-Length") and not upstream.headers.get("Transfer-Encoding"):
+            # A bounded body: one write. Unbounded ones (watch, logs -f) stream below.
+            body = await upstream.read()
+            bounded = web.Response(status=upstream.status, reason=upstream.reason, body=body)
+            for k, v in headers:
+                if k.lower() != "content-type":
+                    bounded.headers.add(k, v)
+            bounded.content_type = upstream.content_type
+            if upstream.charset:
+                bounded.charset = upstream.charset
+            return bounded
+        response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
+        for k, v in headers:
+            response.headers.add(k, v)
+        await response.prepare(request)
+
+        async def relay() -> None:
+            async for chunk in upstream.content.iter_any():
+                await response.write(chunk)
+
+        # A shutdown ends the stream (a member watch, logs -f) cleanly; the client re-requests.
+        await until_stopping(request.app, relay())
+        await response.write_eof()
+        return response
+
+
+def caller_headers(request: web.Request, user: UserInfo) -> list[tuple[str, str]]:
+    """The request's headers without hop-by-hop, credentials and identity headers, plus the
+    impersonation of the caller (the sender adds its own Authorization)."""
+    headers = [
+        (k, v)
+        for k, v in request.headers.items()
+        if k.lower() not in HOP_BY_HOP and k.lower() != "authorization" and not k.lower().startswith(STRIPPED_PREFIXES)
+    ]
+    headers.append(("Impersonate-User", user.name))
+    headers += [("Impersonate-Group", g) for g in user.groups if g not in SKIPPED_GROUPS]
+    return headers

@@ -26,7 +26,7 @@ from pykarmada.localup.starter import http_ok
 NAME = "karmada-aggregated-apiserver"
 NAMESPACE = "karmada-system"
 USER = "system:karmada:karmada-aggregated-apiserver"
-APISERVICE = "v1alpha1.cluster.karmada.io"
+APISERVICES = ("v1alpha1.cluster.karmada.io", "v1alpha1.search.karmada.io")  # the second one is karmada-search
 FIELD_MANAGER = "pykarmada-local-up"
 
 
@@ -54,6 +54,7 @@ def process_spec(ctx: InstallContext) -> ProcessSpec:
 def registration_objects(manifest: list[dict[str, Any]], *, ca_pem: bytes, port: int) -> list[dict[str, Any]]:
     """The manifest's RBAC and APIService adapted to a local process, plus the ExternalName Service."""
     out = []
+    services = []
     for obj in manifest:
         kind = obj["kind"]
         if kind in ("ClusterRole", "ClusterRoleBinding", "RoleBinding"):
@@ -66,14 +67,16 @@ def registration_objects(manifest: list[dict[str, Any]], *, ca_pem: bytes, port:
             obj["spec"]["caBundle"] = base64.b64encode(ca_pem).decode()
             obj["spec"]["service"]["port"] = port
             out.append(obj)
-    out.append(
-        {
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": {"name": NAME, "namespace": NAMESPACE, "labels": {"app": NAME, "apiserver": "true"}},
-            "spec": {"type": "ExternalName", "externalName": "localhost", "ports": [{"port": port, "protocol": "TCP", "targetPort": port}]},
-        }
-    )
+            services.append((obj["spec"]["service"]["name"], obj["metadata"]["labels"]["app"]))
+    for service, app in services:
+        out.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": service, "namespace": NAMESPACE, "labels": {"app": app, "apiserver": "true"}},
+                "spec": {"type": "ExternalName", "externalName": "localhost", "ports": [{"port": port, "protocol": "TCP", "targetPort": port}]},
+            }
+        )
     return out
 
 
@@ -95,25 +98,27 @@ async def install(ctx: InstallContext, client: KubeClient, mapper: RESTMapper, m
     await apply_objects(client, mapper, [o for o in objects if o["kind"] != "APIService"], field_manager=FIELD_MANAGER)
     await ctx.starter.wait(record, lambda: http_ok(health, "/readyz"), ctx.timeout)
     await apply_objects(client, mapper, [o for o in objects if o["kind"] == "APIService"], field_manager=FIELD_MANAGER)
-    path = f"/apis/apiregistration.k8s.io/v1/apiservices/{APISERVICE}"
     deadline = time.monotonic() + ctx.timeout
+    for apiservice in APISERVICES:
+        path = f"/apis/apiregistration.k8s.io/v1/apiservices/{apiservice}"
 
-    async def available() -> bool:
-        ok, why = _available(await client.get(path))
-        if not ok and time.monotonic() > deadline:
-            raise TimeoutError(f"APIService {APISERVICE} not Available: {why}")
-        return ok
+        async def available(path: str = path, apiservice: str = apiservice) -> bool:
+            ok, why = _available(await client.get(path))
+            if not ok and time.monotonic() > deadline:
+                raise TimeoutError(f"APIService {apiservice} not Available: {why}")
+            return ok
 
-    await ctx.starter.wait(record, available, ctx.timeout, "Available as an APIService")
-    await ctx.starter.wait(record, lambda: _discovered(client, path), ctx.timeout, "listed in aggregated discovery")
+        group = apiservice.split(".", 1)[1]
+        await ctx.starter.wait(record, available, ctx.timeout, f"Available as APIService {apiservice}")
+        await ctx.starter.wait(record, lambda path=path, group=group: _discovered(client, path, group), ctx.timeout, f"{group} listed in aggregated discovery")
 
 
-async def _discovered(client: KubeClient, apiservice_path: str) -> bool:
+async def _discovered(client: KubeClient, apiservice_path: str, group_name: str) -> bool:
     """Whether kube-apiserver's aggregated discovery lists our resources. Its discovery manager can
     keep a failed first fetch as a stale entry; touching the APIService makes it fetch again."""
     doc = await client.request("GET", "/apis", headers={"Accept": "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"})
     for group in doc.get("items") or []:
-        if group["metadata"]["name"] == "cluster.karmada.io":
+        if group["metadata"]["name"] == group_name:
             if any(v.get("resources") for v in group.get("versions") or []):
                 return True
     await client.patch(apiservice_path, {"metadata": {"annotations": {"pykarmada.io/discovery-resync": str(time.time())}}})

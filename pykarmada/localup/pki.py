@@ -96,6 +96,8 @@ KARMADA_SERVERS = {
     "karmada-aggregated-apiserver": "karmada-system",
     "karmada-webhook": "karmada-system",
 }
+# Further Services that reach the same server: the aggregated API server also serves karmada-search.
+SERVER_ALIASES = {"karmada-aggregated-apiserver": ("karmada-search",)}
 
 
 def _service_names(service: str, namespace: str) -> tuple[str, ...]:
@@ -133,7 +135,10 @@ def ensure_cluster_pki(root: Path, cluster: str, *, control_plane: bool) -> Clus
                 d,
                 f"{name}-serving",
                 lambda name=name, namespace=namespace: issue_serving_cert(
-                    ca, name, dns_names=LOOPBACK_NAMES + _service_names(name, namespace), ip_addresses=LOOPBACK_IPS
+                    ca,
+                    name,
+                    dns_names=LOOPBACK_NAMES + tuple(n for svc in (name, *SERVER_ALIASES.get(name, ())) for n in _service_names(svc, namespace)),
+                    ip_addresses=LOOPBACK_IPS,
                 ),
             )
     sa_key, sa_pub = d / "sa.key", d / "sa.pub"

@@ -3,7 +3,6 @@ the proxy subresource with impersonation, join/unjoin and cluster health, driven
 
 from __future__ import annotations
 
-import base64
 import json
 import subprocess
 import time
@@ -13,11 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pykarmada.certs import CertificateAuthority, KeyAndCert, issue_client_cert
 from pykarmada.localup.nodes import member_region_zone
 from pykarmada.localup.state import Layout
 from tests.e2e.framework.components import member_nodes_schedulable, start_component, stop_component
 from tests.e2e.framework.env import LocalEnv, karmadactl
+from tests.e2e.framework.users import user_kubeconfig
 from tests.e2e.framework.wait import wait_for
 
 PROXY = "/apis/cluster.karmada.io/v1alpha1/clusters/{}/proxy"
@@ -92,20 +91,6 @@ def test_proxy_reaches_member_nodes_pods_and_logs(local_env: LocalEnv, tmp_path:
         local_env.kubectl("delete", "namespace", ns, "--wait=false", context="member1", check=False)
 
 
-def _user_kubeconfig(env: LocalEnv, tmp_path: Path, user: str) -> str:
-    pki = Layout(env.state_dir).pki / "karmada"
-    ca_pair = KeyAndCert.read(pki, "ca")
-    cert = issue_client_cert(CertificateAuthority(ca_pair.key, ca_pair.cert), user)
-    config = yaml.safe_load(Path(env.karmada_kubeconfig).read_text())
-    config["users"][0]["user"] = {
-        "client-certificate-data": base64.b64encode(cert.cert_pem).decode(),
-        "client-key-data": base64.b64encode(cert.key_pem).decode(),
-    }
-    path = tmp_path / f"{user}.config"
-    path.write_text(yaml.safe_dump(config))
-    return str(path)
-
-
 def _raw(env: LocalEnv, kubeconfig: str, path: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(env.kubectl_path), "--kubeconfig", kubeconfig, "get", "--raw", path], capture_output=True, text=True)
 
@@ -133,14 +118,14 @@ subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: User, name: {proxier}}}]
 """
     local_env.kubectl("apply", "-f", "-", input=rbac)
     try:
-        viewer_config = _user_kubeconfig(local_env, tmp_path, viewer)
+        viewer_config = user_kubeconfig(local_env, tmp_path, viewer)
         assert _raw(local_env, viewer_config, "/apis/cluster.karmada.io/v1alpha1/clusters/member1").returncode == 0
         denied = _raw(local_env, viewer_config, PROXY.format("member1") + "/api/v1/nodes")
         assert denied.returncode != 0 and "Forbidden" in denied.stderr and "clusters/proxy" in denied.stderr
 
         # Allowed through the control plane, the caller is impersonated in the member, whose RBAC
         # grants this user nothing: the member's own 403 comes back unchanged.
-        proxier_config = _user_kubeconfig(local_env, tmp_path, proxier)
+        proxier_config = user_kubeconfig(local_env, tmp_path, proxier)
         member_denied = wait_for(
             lambda: (r := _raw(local_env, proxier_config, PROXY.format("member1") + "/api/v1/nodes")).returncode != 0 and "impersonate" not in r.stderr and r,
             timeout=30,

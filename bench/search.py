@@ -1,0 +1,227 @@
+"""Benchmark of karmada-search: a Deployment of kwok pods per member, a ResourceRegistry over them,
+then through ``/apis/search.karmada.io/v1alpha1/proxying/karmada/proxy``:
+
+- cache RSS per cached pod (aggregated server RSS after the cache filled, minus before, / pods),
+- LIST of up to 10,000 pods, p50/p99, whole and with limit=500 (all pages),
+- GET of one pod, p50/p99,
+- watch event latency p50/p99 (a label patched in a member until the proxy's watch shows it),
+- peak RSS during 10 concurrent full LISTs, against idle.
+
+    python bench/search.py [--pods 30000] [--members 3] [--namespace bench-search] [--state-dir DIR]
+
+Without --state-dir it starts its own environment in a temporary directory. Targets (issue 10):
+<= 4 KB per cached pod; LIST 10k < 0.3 s; GET < 5 ms p50; peak RSS in the 10 LISTs < 1.3x idle.
+Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from pykarmada.kube.client import KubeClient
+from pykarmada.kube.config import connection_from_kubeconfig
+from pykarmada.kube.errors import ApiError
+from pykarmada.kube.watch import watch_events
+from pykarmada.localup.state import Layout, load_state
+
+KARMADACTL = [sys.executable, "-m", "pykarmada.karmadactl"]
+PROXY = "/apis/search.karmada.io/v1alpha1/proxying/karmada/proxy"
+NAMESPACE = "bench-search"
+LIST_SIZE = 10_000
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+class Peak(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self._done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            self.peak = max(self.peak, _rss_kib(self.pid))
+            self._done.wait(0.05)
+
+    def stop(self) -> int:
+        self._done.set()
+        self.join()
+        return self.peak
+
+
+def _deployment(replicas: int) -> dict:
+    labels = {"app": "bench-search"}
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "bench", "namespace": NAMESPACE},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels}, "spec": {
+            "containers": [{"name": "c", "image": "nginx"}],
+            "tolerations": [{"key": "kwok.x-k8s.io/node", "operator": "Exists", "effect": "NoSchedule"}]}}},
+    }  # fmt: skip
+
+
+async def _fill(members: list[KubeClient], per_member: int) -> None:
+    for m in members:
+        # A previous run's namespace may still be terminating: wait until it is gone.
+        while True:
+            try:
+                ns = await m.get(f"/api/v1/namespaces/{NAMESPACE}")
+            except ApiError as e:
+                if e.not_found:
+                    break
+                raise
+            if not (ns.get("metadata") or {}).get("deletionTimestamp"):
+                break
+            await asyncio.sleep(2)
+        try:
+            await m.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
+        except Exception:  # noqa: BLE001 - already there
+            pass
+        try:
+            await m.create(f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments", _deployment(per_member))
+        except Exception:  # noqa: BLE001
+            await m.patch(f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments/bench", {"spec": {"replicas": per_member}})
+    for m in members:
+        while len((await m.list(f"/api/v1/namespaces/{NAMESPACE}/pods", limit=500))["items"]) < per_member:
+            await asyncio.sleep(2)
+
+
+async def _timed(cp: KubeClient, path: str, n: int, **params: object) -> list[float]:
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        await cp.request("GET", path, params=params or None)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+async def _paged(cp: KubeClient, path: str, n: int, limit: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        token, seen = "", 0
+        while seen < LIST_SIZE:
+            page = await cp.request("GET", path, params={"limit": limit, **({"continue": token} if token else {})})
+            seen += len(page["items"])
+            token = page["metadata"].get("continue", "")
+            if not token:
+                break
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+async def _watch_latency(cp: KubeClient, member: KubeClient, pod: str, n: int) -> list[float]:
+    path = f"{PROXY}/api/v1/namespaces/{NAMESPACE}/pods"
+    listing = await cp.request("GET", path, params={"limit": 1})
+    latencies: list[float] = []
+    sent: dict[str, float] = {}
+    got = asyncio.Event()
+
+    async def follow() -> None:
+        async for ev in watch_events(cp, path, resource_version=listing["metadata"]["resourceVersion"], fieldSelector=f"metadata.name={pod}"):
+            mark = (ev.object.get("metadata", {}).get("labels") or {}).get("bench-mark")
+            if mark in sent:
+                latencies.append(time.perf_counter() - sent.pop(mark))
+                got.set()
+
+    task = asyncio.create_task(follow())
+    await asyncio.sleep(1)
+    for _ in range(n):
+        mark = uuid.uuid4().hex[:8]
+        got.clear()
+        sent[mark] = time.perf_counter()
+        await member.patch(f"/api/v1/namespaces/{NAMESPACE}/pods/{pod}", {"metadata": {"labels": {"bench-mark": mark}}})
+        await asyncio.wait_for(got.wait(), 30)
+    task.cancel()
+    return latencies
+
+
+async def measure(state_dir: Path, pods: int) -> None:
+    state = load_state(Layout(state_dir))
+    assert state is not None, f"no environment in {state_dir}"
+    aggregator = next(p for p in state.processes if p.name.endswith("karmada-aggregated-apiserver"))
+    members = [KubeClient(connection_from_kubeconfig(state.members_kubeconfig, m)) for m in state.members]
+    cp = KubeClient(connection_from_kubeconfig(state.karmada_kubeconfig))
+    registry = {
+        "apiVersion": "search.karmada.io/v1alpha1", "kind": "ResourceRegistry", "metadata": {"name": "bench-search"},
+        "spec": {"targetCluster": {"clusterNames": list(state.members)}, "resourceSelectors": [{"apiVersion": "v1", "kind": "Pod", "namespace": NAMESPACE}]},
+    }  # fmt: skip
+    try:
+        await _fill(members, pods // len(members))
+        before = _rss_kib(aggregator.pid)
+        await cp.create("/apis/search.karmada.io/v1alpha1/resourceregistries", registry)
+        path = f"{PROXY}/api/v1/namespaces/{NAMESPACE}/pods"
+        while len((await cp.request("GET", path))["items"]) < pods - pods % len(members):
+            await asyncio.sleep(2)
+        await asyncio.sleep(6)  # let the allocator settle
+        idle = _rss_kib(aggregator.pid)
+        print(f"pods cached: {pods}; aggregated server RSS {before / 1024:.0f} -> {idle / 1024:.0f} MiB: {(idle - before) * 1024 / pods / 1024:.2f} KB per cached pod (target <= 4)")
+        size = min(LIST_SIZE, pods)
+        whole = await _timed(cp, path, 10, limit=size)
+        print(f"LIST {size} pods: p50 {_pct(whole, .5):.0f} ms  p99 {_pct(whole, .99):.0f} ms (target < 300)")
+        paged = await _paged(cp, path, 5, 500)
+        print(f"LIST {size} pods, limit=500 pages: p50 {_pct(paged, .5):.0f} ms  p99 {_pct(paged, .99):.0f} ms")
+        one = (await cp.request("GET", path, params={"limit": 1}))["items"][0]["metadata"]
+        owner = state.members.index(one["annotations"]["resource.karmada.io/cached-from-cluster"])
+        gets = await _timed(cp, f"{path}/{one['name']}", 200)
+        print(f"GET one pod: p50 {_pct(gets, .5):.2f} ms  p99 {_pct(gets, .99):.2f} ms (target p50 < 5)")
+        events = await _watch_latency(cp, members[owner], one["name"], 30)
+        print(f"watch event latency: p50 {_pct(events, .5):.1f} ms  p99 {_pct(events, .99):.1f} ms")
+        idle = _rss_kib(aggregator.pid)
+        peak = Peak(aggregator.pid)
+        peak.start()
+        await asyncio.gather(*(cp.request("GET", path) for _ in range(10)))
+        top = peak.stop()
+        print(f"RSS during 10 concurrent full LISTs: idle {idle / 1024:.0f} MiB, peak {top / 1024:.0f} MiB = {top / idle:.2f}x (target < 1.3x)")
+    finally:
+        try:
+            await cp.delete("/apis/search.karmada.io/v1alpha1/resourceregistries/bench-search")
+        except Exception:  # noqa: BLE001
+            pass
+        for m in members:
+            try:
+                await m.delete(f"/api/v1/namespaces/{NAMESPACE}")
+            except Exception:  # noqa: BLE001
+                pass
+            await m.close()
+        await cp.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pods", type=int, default=30_000, help="pods in all, spread over the members")
+    parser.add_argument("--members", type=int, default=3)
+    parser.add_argument("--namespace", default=NAMESPACE, help="member namespace of the pods (deleted at the end)")
+    parser.add_argument("--state-dir", type=Path)
+    args = parser.parse_args()
+    globals()["NAMESPACE"] = args.namespace
+    if args.state_dir:
+        asyncio.run(measure(args.state_dir, args.pods))
+        return
+    with tempfile.TemporaryDirectory(prefix="pykarmada-bench-search-") as tmp:
+        state, kube = f"{tmp}/state", f"{tmp}/kube"
+        subprocess.run([*KARMADACTL, "local-up", f"--members={args.members}", "--nodes-per-member=3", f"--state-dir={state}", f"--kubeconfig-dir={kube}"], check=True, capture_output=True)
+        try:
+            asyncio.run(measure(Path(state), args.pods))
+        finally:
+            subprocess.run([*KARMADACTL, "local-down", "--purge", f"--state-dir={state}", f"--kubeconfig-dir={kube}"], check=True, capture_output=True)
+
+
+if __name__ == "__main__":
+    main()
