@@ -27,6 +27,7 @@ from pykarmada.karmadactl.commands.kubeconfig import GlobalFlags, load
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.conditions import get_condition
 from pykarmada.kube.errors import ApiError
+from pykarmada.localup.binaries import cached_binaries
 
 PROXY = "/apis/cluster.karmada.io/v1alpha1/clusters/{}/proxy"
 KUBECTL_ENV = "KARMADACTL_KUBECTL"
@@ -97,8 +98,6 @@ def kubectl_binary() -> str:
     found = shutil.which("kubectl")
     if found:
         return found
-    from pykarmada.localup.binaries import cached_binaries  # only when kubectl is not installed
-
     built = cached_binaries()
     if built is not None and built.kubectl.is_file():
         return str(built.kubectl)
