@@ -251,10 +251,5 @@ VERBS: dict[str, tuple[list[Flag], str]] = {
 }
 
 
-def verb_command(name: str, *, after: Callable[[Invocation, str | None], None] | None = None, flags: list[Flag] | None = None, help_text: str | None = None) -> click.Command:
-    own, text = VERBS.get(name, ([], ""))
-    return KubectlVerb([name], own if flags is None else flags, help_text or text, after=after, always_member=name == "logs")
-
-
 def commands() -> list[click.Command]:
-    return [verb_command(name) for name in VERBS]
+    return [KubectlVerb([name], flags, text, always_member=name == "logs") for name, (flags, text) in VERBS.items()]
