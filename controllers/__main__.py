@@ -5,20 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import re
 import signal
 
 from pykarmada.controllers import manager, registry
 from pykarmada.controllers.context import Options
 from pykarmada.karmada.features import DEFAULTS, FeatureGateError, FeatureGates
+from pykarmada.kube.flags import duration_flag
 from pykarmada.kube.metrics_server import CannotServe, bind_address_flag
-
-
-def _duration(value: str) -> float:
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|m)?", value)
-    if not m:
-        raise argparse.ArgumentTypeError(f"invalid duration {value!r} (e.g. 10s, 500ms, 1m)")
-    return float(m[1]) * {"ms": 0.001, "s": 1, "m": 60, None: 1}[m[2]]
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -27,9 +20,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
     p.add_argument("--controllers", default="*", help=f"'*', or names ({', '.join(registry.CONTROLLERS)}), '-name' disables")
     p.add_argument("--leader-elect", default="true", choices=["true", "false"])
     p.add_argument("--leader-elect-resource-namespace", default="karmada-system")
-    p.add_argument("--cluster-status-update-frequency", type=_duration, default=10.0)
-    p.add_argument("--cluster-success-threshold", type=_duration, default=30.0)
-    p.add_argument("--cluster-failure-threshold", type=_duration, default=30.0)
+    p.add_argument("--cluster-status-update-frequency", type=duration_flag, default=10.0)
+    p.add_argument("--cluster-success-threshold", type=duration_flag, default=30.0)
+    p.add_argument("--cluster-failure-threshold", type=duration_flag, default=30.0)
     p.add_argument("--concurrent-workers", type=int, default=4)
     p.add_argument("--metrics-bind-address", type=bind_address_flag, default=":8080", help="host:port for /metrics (plain HTTP); 0 disables")
     p.add_argument("--health-probe-bind-address", type=bind_address_flag, default=":10357", help="host:port for /healthz and /readyz; 0 disables")
