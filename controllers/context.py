@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from pykarmada.controllers.common.member_informers import MemberInformers
 from pykarmada.controllers.common.members import MemberClients
+from pykarmada.karmada.estimation.client import EstimatorClientOptions
 from pykarmada.karmada.features import FeatureGates
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.informer import Informer
@@ -25,6 +27,8 @@ class Options:
     metrics_bind_address: BindAddress | None = None  # None: not served (the flags default to upstream's)
     health_probe_bind_address: BindAddress | None = None
     feature_gates: FeatureGates = field(default_factory=FeatureGates)
+    enable_scheduler_estimator: bool = False
+    scheduler_estimator: EstimatorClientOptions = field(default_factory=EstimatorClientOptions)
 
 
 @dataclass
@@ -35,6 +39,7 @@ class ControllerContext:
     informers: dict[str, Informer] = field(default_factory=dict)
     member_informers: MemberInformers = field(init=False)
     ready: bool = False  # /readyz (see manager.run)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # run at shutdown
 
     def __post_init__(self) -> None:
         self.member_informers = MemberInformers(self.members)

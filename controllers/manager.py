@@ -40,6 +40,8 @@ async def run(options: Options) -> None:
         else:
             await _lead(ctx)
     finally:
+        for close in ctx.closers:
+            await close()
         await ctx.members.close()
         await control_plane.close()
         await endpoints.stop()

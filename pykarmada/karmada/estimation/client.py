@@ -24,6 +24,7 @@ import aiohttp
 from pykarmada.karmada.estimation.protocol import (
     MAX_AVAILABLE_REPLICAS_PATH,
     UNSCHEDULABLE_REPLICAS_PATH,
+    UNKNOWN,
     max_available_replicas_body,
     unschedulable_replicas_body,
 )
@@ -32,7 +33,6 @@ from pykarmada.kube.errors import ApiError
 
 log = logging.getLogger(__name__)
 
-UNKNOWN = -1
 DEFAULT_PORT = 10352
 DEFAULT_SERVICE_PREFIX = "karmada-scheduler-estimator"
 DEFAULT_SERVICE_NAMESPACE = "karmada-system"

@@ -27,6 +27,7 @@ from pykarmada.karmada.quantity import QuantityError, parse_quantity, quantity_m
 MAX_AVAILABLE_REPLICAS_PATH = "/v1/MaxAvailableReplicas"
 UNSCHEDULABLE_REPLICAS_PATH = "/v1/GetUnschedulableReplicas"
 
+UNKNOWN = -1  # an estimator's "I don't know" for one cluster (upstream's UnauthenticReplica)
 CPU, MEMORY, PODS, EPHEMERAL_STORAGE = "cpu", "memory", "pods", "ephemeral-storage"
 TOLERATION_OPERATORS = ("", "Equal", "Exists")
 TAINT_EFFECTS = ("", "NoSchedule", "PreferNoSchedule", "NoExecute")
