@@ -10,6 +10,7 @@ from pykarmada.karmada.join import join_cluster, refresh_join
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.conditions import get_condition, now_rfc3339, set_condition
 from pykarmada.kube.errors import ApiError
+from pykarmada.localup import estimators
 from pykarmada.localup.components import ClusterPlan
 from pykarmada.localup.nodes import member_region_zone
 from pykarmada.localup.install_context import InstallContext
@@ -33,6 +34,8 @@ def process_spec(ctx: InstallContext) -> ProcessSpec:
         f"--metrics-bind-address=127.0.0.1:{cp.ports[f'{NAME}/metrics']}",
         f"--health-probe-bind-address=127.0.0.1:{cp.ports[f'{NAME}/health']}",
     ]
+    if ctx.estimator_pki is not None:
+        argv += ["--enable-scheduler-estimator=true", f"--feature-gates={estimators.FEATURE_GATES}", *estimators.client_flags(ctx.estimator_pki)]
     name = f"karmada/{NAME}"
     return ProcessSpec(name, argv, ctx.layout.log_file(name))
 

@@ -9,6 +9,7 @@ An environment that is already running is reused when it matches the request.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import shutil
@@ -24,11 +25,12 @@ from pykarmada.certs.ca import write_private
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection, build_kubeconfig
 from pykarmada.kube.errors import ApiError
-from pykarmada.localup import components, controllers, karmada, nodes, processes
+from pykarmada.localup import components, controllers, estimators, karmada, nodes, processes
 from pykarmada.localup.binaries import Binaries, ensure_binaries
 from pykarmada.localup.components import CONTROL_PLANE, ClusterPlan
 from pykarmada.localup.install_context import InstallContext
-from pykarmada.localup.pki import ClusterPki, EtcdPki, ensure_cluster_pki, ensure_etcd_pki
+from pykarmada.localup.estimators import descheduler_available
+from pykarmada.localup.pki import ESTIMATOR, ClusterPki, EtcdPki, ensure_cluster_pki, ensure_estimator_pki, ensure_etcd_pki
 from pykarmada.localup.processes import ProcessRecord
 from pykarmada.localup.starter import Starter, etcd_healthy, http_ok
 from pykarmada.localup.state import EnvState, Layout, load_state
@@ -86,9 +88,12 @@ def is_port_free(port: int) -> bool:
 
 def _port_names(members: list[str]) -> list[str]:
     names = ["etcd/client", "etcd/peer"]
-    names += [f"{CONTROL_PLANE}/{c}" for c in ("kube-apiserver", "kube-controller-manager", *karmada.COMPONENTS, *karmada.ENDPOINT_PORTS)]
+    names += [
+        f"{CONTROL_PLANE}/{c}"
+        for c in ("kube-apiserver", "kube-controller-manager", *karmada.COMPONENTS, *karmada.ENDPOINT_PORTS, *estimators.CONTROL_PLANE_PORTS)
+    ]
     for m in members:
-        names += [f"{m}/{c}" for c in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")]
+        names += [f"{m}/{c}" for c in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", *estimators.MEMBER_PORTS)]
     return names
 
 
@@ -137,9 +142,11 @@ def stop_order(records: list[ProcessRecord]) -> list[list[ProcessRecord]]:
     """Who stops first: the controller process (it writes through the servers below and gives its
     Lease back), then our servers, then the Kubernetes components, etcd last."""
     ours = {f"{CONTROL_PLANE}/{n}" for n in karmada.COMPONENTS}
+    first = {f"{CONTROL_PLANE}/{controllers.NAME}", f"{CONTROL_PLANE}/{estimators.DESCHEDULER}"}
     tiers: list[list[ProcessRecord]] = [[], [], [], []]
     for r in records:
-        rank = 0 if r.name == f"{CONTROL_PLANE}/{controllers.NAME}" else 1 if r.name in ours else 3 if r.name == "etcd" else 2
+        ours_too = r.name in ours or r.name.endswith(f"/{ESTIMATOR}")
+        rank = 0 if r.name in first else 1 if ours_too else 3 if r.name == "etcd" else 2
         tiers[rank].append(r)
     return [t for t in tiers if t]
 
@@ -194,7 +201,7 @@ class Environment:
             self._plan(m, i, ports) for i, m in enumerate(s.member_names, start=1)
         ]
         self._write_component_kubeconfigs(plans)
-        endpoints = karmada.endpoint_urls(plans[0].ports)
+        endpoints = {**karmada.endpoint_urls(plans[0].ports), **estimators.endpoint_urls(plans)}
         state = EnvState(members=s.member_names, nodes_per_member=s.nodes_per_member, ports=ports, endpoints=endpoints)
         starter = Starter(self.log, running)
         try:
@@ -267,8 +274,15 @@ class Environment:
                 kwok = starter.records[-1]
                 waits.append(self._bring_up_nodes(plan, kwok, starter))
         await asyncio.gather(*waits)
+        starter.phase(f"starting {len(plans) - 1} scheduler-estimators")
+        estimator_pki = ensure_estimator_pki(layout.pki, [p.name for p in plans[1:]])
+        install_ctx = dataclasses.replace(install_ctx, estimator_pki=estimator_pki)
+        await estimators.start_estimators(install_ctx, plans[1:], estimator_pki, field_manager=karmada.FIELD_MANAGER)
         starter.phase(f"starting the controller process and joining {len(plans) - 1} members")
         await karmada.start_controllers_and_join(install_ctx, plans[1:])
+        if descheduler_available():
+            starter.phase("starting the descheduler")
+            await estimators.start_descheduler(install_ctx, estimator_pki)
 
     async def _bring_up_nodes(self, plan: ClusterPlan, kwok: ProcessRecord, starter: Starter) -> None:
         """Create the member's kwok nodes, then wait until they are Ready and pods can be admitted

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pykarmada.localup.binaries import Binaries
 from pykarmada.localup.components import ClusterPlan
-from pykarmada.localup.pki import EtcdPki
+from pykarmada.localup.pki import EstimatorPki, EtcdPki
 from pykarmada.localup.starter import Starter
 from pykarmada.localup.state import Layout
 
@@ -20,3 +20,4 @@ class InstallContext:
     timeout: float
     etcd_pki: EtcdPki
     etcd_port: int
+    estimator_pki: EstimatorPki | None = None  # None: the controller process runs without estimators
