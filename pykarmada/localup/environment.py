@@ -29,7 +29,6 @@ from pykarmada.localup import components, controllers, estimators, karmada, node
 from pykarmada.localup.binaries import Binaries, ensure_binaries
 from pykarmada.localup.components import CONTROL_PLANE, ClusterPlan
 from pykarmada.localup.install_context import InstallContext
-from pykarmada.localup.estimators import descheduler_available
 from pykarmada.localup.pki import ESTIMATOR, ClusterPki, EtcdPki, ensure_cluster_pki, ensure_estimator_pki, ensure_etcd_pki
 from pykarmada.localup.processes import ProcessRecord
 from pykarmada.localup.starter import Starter, etcd_healthy, http_ok
@@ -280,9 +279,8 @@ class Environment:
         await estimators.start_estimators(install_ctx, plans[1:], estimator_pki, field_manager=karmada.FIELD_MANAGER)
         starter.phase(f"starting the controller process and joining {len(plans) - 1} members")
         await karmada.start_controllers_and_join(install_ctx, plans[1:])
-        if descheduler_available():
-            starter.phase("starting the descheduler")
-            await estimators.start_descheduler(install_ctx, estimator_pki)
+        starter.phase("starting the descheduler")
+        await estimators.start_descheduler(install_ctx, estimator_pki)
 
     async def _bring_up_nodes(self, plan: ClusterPlan, kwok: ProcessRecord, starter: Starter) -> None:
         """Create the member's kwok nodes, then wait until they are Ready and pods can be admitted

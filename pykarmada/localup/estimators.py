@@ -129,13 +129,6 @@ def endpoint_urls(plans: list[ClusterPlan]) -> dict[str, str]:
     return urls
 
 
-def descheduler_available() -> bool:
-    """Whether this installation has the descheduler component."""
-    import importlib.util
-
-    return importlib.util.find_spec("pykarmada.descheduler.__main__") is not None
-
-
 async def start_descheduler(ctx: InstallContext, pki: EstimatorPki) -> None:
     record = ctx.starter.start(descheduler_spec(ctx, pki))
     health = Connection(server=f"http://127.0.0.1:{ctx.control_plane.ports[f'{DESCHEDULER}/health']}")

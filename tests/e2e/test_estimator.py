@@ -87,7 +87,7 @@ def deployment(name: str, namespace: str, replicas: int, cpu: str, labels: dict[
     }
 
 
-def aggregated_policy(name: str, namespace: str, cluster: str, selector: dict[str, Any]) -> dict[str, Any]:
+def aggregated_policy(name: str, namespace: str, clusters: list[str], selector: dict[str, Any]) -> dict[str, Any]:
     return {
         "apiVersion": "policy.karmada.io/v1alpha1",
         "kind": "PropagationPolicy",
@@ -95,7 +95,7 @@ def aggregated_policy(name: str, namespace: str, cluster: str, selector: dict[st
         "spec": {
             "resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment", **selector}],
             "placement": {
-                "clusterAffinity": {"clusterNames": [cluster]},
+                "clusterAffinity": {"clusterNames": clusters},
                 "replicaScheduling": {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Aggregated"},
             },
         },
@@ -170,7 +170,7 @@ def test_spread_free_cpu_gives_fewer_replicas_and_the_scheduler_falls_back_when_
     # The small nodes hold 6 CPU in all; a cluster-wide division would say 6.
     assert truth(local_env, "member3", request) == 4
 
-    apply(local_env, deployment("spread", ns, 6, "1"), aggregated_policy("spread", ns, "member3", {"name": "spread"}))
+    apply(local_env, deployment("spread", ns, 6, "1"), aggregated_policy("spread", ns, ["member3"], {"name": "spread"}))
     cond = wait_for(lambda: (c := scheduled_condition(local_env, ns, "spread")) and c["status"] == "False" and c, what="Unschedulable")
     assert cond["reason"] == "Unschedulable"
     assert "Clusters available replicas 4 are not enough" in cond["message"], cond
@@ -180,7 +180,7 @@ def test_spread_free_cpu_gives_fewer_replicas_and_the_scheduler_falls_back_when_
     before = controller_log.read_text().count("scheduler-estimator of cluster member3 unavailable")
     spec = stop_component(local_env, f"member3/{ESTIMATOR}")
     try:
-        apply(local_env, deployment("spread", ns, 5, "1"), deployment("other", ns, 5, "1"), aggregated_policy("other", ns, "member3", {"name": "other"}))
+        apply(local_env, deployment("spread", ns, 5, "1"), deployment("other", ns, 5, "1"), aggregated_policy("other", ns, ["member3"], {"name": "other"}))
         for name in ("spread", "other"):
             cond = wait_for(lambda n=name: (c := scheduled_condition(local_env, ns, n)) and c["status"] == "True" and c, what=f"{name} scheduled")
             assert cond["clusters"] == {"member3": 5}
@@ -195,7 +195,7 @@ def test_concurrent_bindings_do_not_overcommit(local_env: LocalEnv, ns: str) -> 
     fit = truth(local_env, "member1", request)
     assert 0 < fit < 20
     burst = [deployment(f"burst-{i}", ns, 1, "3", labels={"burst": "yes"}) for i in range(20)]
-    apply(local_env, aggregated_policy("burst", ns, "member1", {"labelSelector": {"matchLabels": {"burst": "yes"}}}), *burst)
+    apply(local_env, aggregated_policy("burst", ns, ["member1"], {"labelSelector": {"matchLabels": {"burst": "yes"}}}), *burst)
 
     def settled() -> list[dict[str, Any]] | None:
         conds = [scheduled_condition(local_env, ns, f"burst-{i}") for i in range(20)]
