@@ -18,7 +18,7 @@ from pykarmada.karmada.estimation.fit import max_available_replicas, node_infos
 from pykarmada.karmada.estimation.protocol import parse_replica_requirements
 from pykarmada.localup.nodes import build_node
 from pykarmada.localup.state import Layout
-from tests.e2e.framework.components import start_component, stop_component
+from tests.e2e.framework.components import member_nodes_schedulable, start_component, stop_component
 from tests.e2e.framework.env import LocalEnv
 from tests.e2e.framework.wait import wait_for
 
@@ -205,3 +205,16 @@ def test_concurrent_bindings_do_not_overcommit(local_env: LocalEnv, ns: str) -> 
     placed = sum(c["clusters"].get("member1", 0) for c in conds if c["status"] == "True")
     assert 0 < placed <= fit, (placed, fit)
     assert sum(c["reason"] == "Unschedulable" for c in conds) == 20 - placed
+
+
+def test_a_member_whose_api_is_down_makes_its_estimator_answer_unknown(local_env: LocalEnv) -> None:
+    member = "member2"
+    body = {"cluster": member, "replicaRequirements": {"resourceRequest": {"cpu": "1"}}}
+    spec = stop_component(local_env, f"{member}/kube-apiserver")
+    try:
+        status, answer = wait_for(lambda: (r := post(local_env, member, "/v1/MaxAvailableReplicas", body))[0] != 200 and r, what="503")
+        assert status == 503 and "member API unreachable" in answer["message"], answer
+    finally:
+        start_component(local_env, spec)
+    wait_for(lambda: post(local_env, member, "/v1/MaxAvailableReplicas", body)[0] == 200, timeout=60, what="answers again")
+    wait_for(lambda: member_nodes_schedulable(local_env, member), timeout=120, interval=1, what=f"{member}'s nodes Ready and untainted")
