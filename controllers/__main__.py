@@ -9,7 +9,7 @@ import signal
 
 from pykarmada.controllers import manager, registry
 from pykarmada.controllers.context import Options
-from pykarmada.karmada.estimation.client import DEFAULT_PORT, DEFAULT_SERVICE_NAMESPACE, DEFAULT_SERVICE_PREFIX, EstimatorClientOptions
+from pykarmada.karmada.estimation.flags import add_estimator_client_flags, estimator_client_options
 from pykarmada.karmada.features import DEFAULTS, FeatureGateError, FeatureGates
 from pykarmada.kube.flags import duration_flag
 from pykarmada.kube.metrics_server import CannotServe, bind_address_flag
@@ -29,14 +29,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
     p.add_argument("--health-probe-bind-address", type=bind_address_flag, default=":10357", help="host:port for /healthz and /readyz; 0 disables")
     p.add_argument("--feature-gates", default="", help=f"A=true,B=false; gates: {', '.join(f'{k} (default {v})' for k, v in DEFAULTS.items())}")
     p.add_argument("--enable-scheduler-estimator", nargs="?", const="true", default="false", choices=["true", "false"], help="Ask each member's karmada-scheduler-estimator too.")
-    p.add_argument("--scheduler-estimator-timeout", type=duration_flag, default=3.0, help="Timeout of one estimator call (default 3s).")
-    p.add_argument("--scheduler-estimator-port", type=int, default=DEFAULT_PORT, help=f"Port of the estimator Services (default {DEFAULT_PORT}).")
-    p.add_argument("--scheduler-estimator-service-prefix", default=DEFAULT_SERVICE_PREFIX, help="Estimator Service name: <prefix>-<cluster>.")
-    p.add_argument("--scheduler-estimator-service-namespace", default=DEFAULT_SERVICE_NAMESPACE)
-    p.add_argument("--scheduler-estimator-cert-file", default="", help="Client certificate presented to the estimators.")
-    p.add_argument("--scheduler-estimator-key-file", default="")
-    p.add_argument("--scheduler-estimator-ca-file", default="", help="CA that signs the estimators' serving certificates.")
-    p.add_argument("--insecure-skip-estimator-verify", action="store_true")
+    add_estimator_client_flags(p)
     p.add_argument("-v", "--v", type=int, default=0)
     a = p.parse_args(argv)
     try:
@@ -59,16 +52,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         health_probe_bind_address=a.health_probe_bind_address,
         feature_gates=gates,
         enable_scheduler_estimator=a.enable_scheduler_estimator == "true",
-        scheduler_estimator=EstimatorClientOptions(
-            timeout=a.scheduler_estimator_timeout,
-            port=a.scheduler_estimator_port,
-            service_prefix=a.scheduler_estimator_service_prefix,
-            service_namespace=a.scheduler_estimator_service_namespace,
-            cert_file=a.scheduler_estimator_cert_file,
-            key_file=a.scheduler_estimator_key_file,
-            ca_file=a.scheduler_estimator_ca_file,
-            insecure_skip_verify=a.insecure_skip_estimator_verify,
-        ),
+        scheduler_estimator=estimator_client_options(p, a),
     )
 
 

@@ -12,7 +12,7 @@ import sys
 import uuid
 
 from pykarmada.descheduler.descheduler import COMPONENT, Descheduler, Settings
-from pykarmada.karmada.estimation.client import DEFAULT_PORT, DEFAULT_SERVICE_NAMESPACE, DEFAULT_SERVICE_PREFIX, EstimatorClientOptions
+from pykarmada.karmada.estimation.flags import add_estimator_client_flags, estimator_client_options
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import connection_from_kubeconfig
 from pykarmada.kube.flags import duration_flag
@@ -29,24 +29,15 @@ def parse_args(argv: list[str] | None = None) -> tuple[Settings, BindAddress | N
     p.add_argument("--leader-elect-resource-namespace", default="karmada-system")
     p.add_argument("--descheduling-interval", type=duration_flag, default=120.0, help="Time between two descheduling rounds (default 2m).")
     p.add_argument("--unschedulable-threshold", type=duration_flag, default=300.0, help="How long a pod must be unschedulable to count (default 5m).")
-    p.add_argument("--scheduler-estimator-timeout", type=duration_flag, default=3.0)
-    p.add_argument("--scheduler-estimator-port", type=int, default=DEFAULT_PORT)
-    p.add_argument("--scheduler-estimator-service-prefix", default=DEFAULT_SERVICE_PREFIX)
-    p.add_argument("--scheduler-estimator-service-namespace", default=DEFAULT_SERVICE_NAMESPACE)
-    p.add_argument("--scheduler-estimator-cert-file", default="")
-    p.add_argument("--scheduler-estimator-key-file", default="")
-    p.add_argument("--scheduler-estimator-ca-file", default="")
-    p.add_argument("--insecure-skip-estimator-verify", action="store_true")
+    add_estimator_client_flags(p)
     p.add_argument("--metrics-bind-address", type=bind_address_flag, default=":8080")
     p.add_argument("--health-probe-bind-address", type=bind_address_flag, default=":10358")
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     a = p.parse_args(argv)
     if a.descheduling_interval <= 0:
         p.error("--descheduling-interval must be greater than 0")
-    for flag in ("kubeconfig", "scheduler_estimator_cert_file", "scheduler_estimator_key_file", "scheduler_estimator_ca_file"):
-        path = getattr(a, flag)
-        if path and not os.path.isfile(path):
-            p.error(f"--{flag.replace('_', '-')}: no such file: {path}")
+    if not os.path.isfile(a.kubeconfig):
+        p.error(f"--kubeconfig: no such file: {a.kubeconfig}")
     logging.basicConfig(level=a.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     settings = Settings(
         kubeconfig=a.kubeconfig,
@@ -54,16 +45,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Settings, BindAddress | N
         leader_elect_namespace=a.leader_elect_resource_namespace,
         descheduling_interval=a.descheduling_interval,
         unschedulable_threshold=a.unschedulable_threshold,
-        estimator=EstimatorClientOptions(
-            timeout=a.scheduler_estimator_timeout,
-            port=a.scheduler_estimator_port,
-            service_prefix=a.scheduler_estimator_service_prefix,
-            service_namespace=a.scheduler_estimator_service_namespace,
-            cert_file=a.scheduler_estimator_cert_file,
-            key_file=a.scheduler_estimator_key_file,
-            ca_file=a.scheduler_estimator_ca_file,
-            insecure_skip_verify=a.insecure_skip_estimator_verify,
-        ),
+        estimator=estimator_client_options(p, a),
     )
     return settings, a.metrics_bind_address, a.health_probe_bind_address
 

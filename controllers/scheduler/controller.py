@@ -18,6 +18,7 @@ next binding/cluster change; other errors back off from 1 s to 10 s.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import logging
 import time
@@ -205,7 +206,7 @@ class SchedulerController:
         }
         if self.estimator_client is None or not ((spec.get("replicas") or 0) > 0 or spec.get("components")):
             return schedule_binding(spec, clusters, status, **options), None
-        async with self._assume_lock:
+        async with self._assume_lock if self.assumptions is not None else contextlib.nullcontext():
             names = [c["metadata"]["name"] for c in clusters if not (c.get("metadata") or {}).get("deletionTimestamp")]
             assumed = self.assumptions.for_clusters(names, exclude=key) if self.assumptions is not None else None
             requirements = wire_requirements(spec.get("replicaRequirements"), (spec.get("resource") or {}).get("namespace") or "")

@@ -138,8 +138,9 @@ def restart_with(moved: Collection[str], running: Collection[str]) -> set[str]:
 
 
 def stop_order(records: list[ProcessRecord]) -> list[list[ProcessRecord]]:
-    """Who stops first: the controller process (it writes through the servers below and gives its
-    Lease back), then our servers, then the Kubernetes components, etcd last."""
+    """Who stops first: the controller process and the descheduler (they write through the servers
+    below and give their Leases back), then our servers (the estimators too), then the Kubernetes
+    components, etcd last."""
     ours = {f"{CONTROL_PLANE}/{n}" for n in karmada.COMPONENTS}
     first = {f"{CONTROL_PLANE}/{controllers.NAME}", f"{CONTROL_PLANE}/{estimators.DESCHEDULER}"}
     tiers: list[list[ProcessRecord]] = [[], [], [], []]

@@ -13,6 +13,7 @@ leave both off.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from typing import Any
 
@@ -21,12 +22,13 @@ from pykarmada.karmada.features import RESOURCE_QUOTA_ESTIMATE, SCHEDULING_OVERC
 from pykarmada.kube.apply import apply_objects
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection
-from pykarmada.kube.discovery import RESTMapper
+from pykarmada.kube.discovery import RESTMapper, UnknownKind
+from pykarmada.kube.errors import ApiError
 from pykarmada.localup.components import ClusterPlan
 from pykarmada.localup.install_context import InstallContext
 from pykarmada.localup.pki import ESTIMATOR, EstimatorPki
 from pykarmada.localup.processes import ProcessSpec
-from pykarmada.localup.starter import http_ok
+from pykarmada.localup.starter import ComponentFailed, http_ok
 
 DESCHEDULER = "karmada-descheduler"
 FEATURE_GATES = f"{RESOURCE_QUOTA_ESTIMATE}=true,{SCHEDULING_OVERCOMMIT_PROTECTION}=true"
@@ -108,12 +110,17 @@ def service_objects(members: list[ClusterPlan]) -> list[dict[str, Any]]:
 
 async def start_estimators(ctx: InstallContext, members: list[ClusterPlan], pki: EstimatorPki, *, field_manager: str) -> None:
     """Register the Services, start every estimator and wait until each has synced its member."""
-    async with KubeClient(ctx.control_plane.connection("admin")) as client:
-        await apply_objects(client, RESTMapper(client), service_objects(members), field_manager=field_manager)
+    try:
+        async with KubeClient(ctx.control_plane.connection("admin")) as client:
+            await apply_objects(client, RESTMapper(client), service_objects(members), field_manager=field_manager)
+    except (ApiError, UnknownKind) as e:
+        raise ComponentFailed("karmada/install", f"estimator Services: {e}") from e
+    waits = []
     for member in members:
         record = ctx.starter.start(estimator_spec(ctx, member, pki))
         health = Connection(server=f"http://127.0.0.1:{member.ports[f'{ESTIMATOR}/health']}")
-        await ctx.starter.wait(record, lambda h=health: http_ok(h, "/readyz"), ctx.timeout, "synced with its member")
+        waits.append(ctx.starter.wait(record, lambda h=health: http_ok(h, "/readyz"), ctx.timeout, "synced with its member"))
+    await asyncio.gather(*waits)
 
 
 def endpoint_urls(plans: list[ClusterPlan]) -> dict[str, str]:

@@ -4,7 +4,6 @@ are taken from it and the scheduler places them in another member (issue 12)."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -12,8 +11,8 @@ import pytest
 from pykarmada.localup.processes import ProcessSpec
 from tests.e2e.framework.components import start_component, stop_component
 from tests.e2e.framework.env import LocalEnv
-from tests.e2e.framework.propagation import events
-from tests.e2e.test_estimator import aggregated_policy, apply, deployment, scheduled_condition
+from tests.e2e.framework.propagation import events, namespace
+from tests.e2e.framework.estimators import aggregated_policy, apply, deployment, scheduled_condition
 from tests.e2e.framework.wait import wait_for
 
 DESCHEDULER = "karmada/karmada-descheduler"
@@ -36,10 +35,8 @@ def quick_descheduler(local_env: LocalEnv) -> Iterator[None]:
 
 @pytest.fixture
 def ns(local_env: LocalEnv) -> Iterator[str]:
-    name = f"desched-{uuid.uuid4().hex[:6]}"
-    local_env.kubectl("create", "namespace", name)
-    yield name
-    local_env.kubectl("delete", "namespace", name, "--wait=false", check=False)
+    with namespace(local_env, "desched") as name:
+        yield name
 
 
 def member_ready(env: LocalEnv, member: str, namespace: str, name: str) -> int:
