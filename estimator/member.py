@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -80,7 +81,7 @@ class Member:
             return []
         return [q for q in self.quotas.list() if (q.get("metadata") or {}).get("namespace") == namespace]
 
-    def unschedulable_pods(self, kind: str, namespace: str, name: str, threshold_seconds: float) -> int | None:
+    def unschedulable_pods(self, namespace: str, name: str, threshold_seconds: float) -> int | None:
         """Pods of the Deployment's newest ReplicaSet unschedulable for longer than the threshold;
         None when the Deployment is not in the cache."""
         deployment = self.deployments.get(namespace, name)
@@ -124,8 +125,6 @@ def newest_replicaset(deployment: Mapping[str, Any], replicasets: list[Mapping[s
 
 
 def _rfc3339(value: str) -> float:
-    from datetime import datetime
-
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 

@@ -100,7 +100,7 @@ class Estimator:
         ref = request.resource
         if (ref.api_version, ref.kind) not in SUPPORTED_KINDS:
             raise Failed(400, f"resource.kind: kind({ref.kind}) of workload({ref.namespace}/{ref.name}) is not supported")
-        count = self.member.unschedulable_pods(ref.kind, ref.namespace, ref.name, request.threshold_seconds)
+        count = self.member.unschedulable_pods(ref.namespace, ref.name, request.threshold_seconds)
         if count is None:
             raise Failed(404, f"resource: {ref.kind} {ref.namespace}/{ref.name} not found in cluster {request.cluster}")
         return {"unschedulableReplicas": count}
