@@ -8,6 +8,7 @@ import logging
 
 from pykarmada.controllers import manager, registry
 from pykarmada.controllers.context import Options
+from pykarmada.karmada.estimation.flags import add_estimator_client_flags, estimator_client_options
 from pykarmada.karmada.eviction import DEFAULT_GRACEFUL_EVICTION_TIMEOUT
 from pykarmada.karmada.features import DEFAULTS, FeatureGateError, FeatureGates
 from pykarmada.kube.flags import go_bool, go_duration
@@ -39,6 +40,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
     p.add_argument("--resource-eviction-rate", type=float, default=0.5, help="Resources evicted per second in a cluster failover (default 0.5).")
     p.add_argument("--graceful-eviction-timeout", type=go_duration, default=DEFAULT_GRACEFUL_EVICTION_TIMEOUT,
                    help="How long graceful eviction tasks keep the old copies at most (default 10m).")
+    p.add_argument("--enable-scheduler-estimator", nargs="?", const="true", default="false", choices=["true", "false"], help="Ask each member's karmada-scheduler-estimator too.")
+    add_estimator_client_flags(p)
     p.add_argument("-v", "--v", type=int, default=0)
     a = p.parse_args(argv)
     if a.enable_no_execute_taint_eviction and a.no_execute_taint_eviction_purge_mode not in ("Gracefully", "Directly"):
@@ -72,6 +75,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
         no_execute_taint_eviction_purge_mode=a.no_execute_taint_eviction_purge_mode,
         resource_eviction_rate=a.resource_eviction_rate,
         graceful_eviction_timeout=a.graceful_eviction_timeout,
+        enable_scheduler_estimator=a.enable_scheduler_estimator == "true",
+        scheduler_estimator=estimator_client_options(p, a),
     )
 
 

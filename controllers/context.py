@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from pykarmada.controllers.common.member_informers import MemberInformers
 from pykarmada.controllers.common.members import MemberClients
 from pykarmada.karmada.eviction import DEFAULT_GRACEFUL_EVICTION_TIMEOUT
+from pykarmada.karmada.estimation.client import EstimatorClientOptions
 from pykarmada.karmada.features import FeatureGates
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.informer import Informer
@@ -41,6 +43,8 @@ class Options:
     no_execute_taint_eviction_purge_mode: str = "Gracefully"
     resource_eviction_rate: float = 0.5
     graceful_eviction_timeout: float = DEFAULT_GRACEFUL_EVICTION_TIMEOUT
+    enable_scheduler_estimator: bool = False
+    scheduler_estimator: EstimatorClientOptions = field(default_factory=EstimatorClientOptions)
 
 
 @dataclass
@@ -51,6 +55,7 @@ class ControllerContext:
     informers: dict[str, Informer] = field(default_factory=dict)
     member_informers: MemberInformers = field(init=False)
     ready: bool = False  # /readyz (see manager.run)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # run at shutdown
 
     def __post_init__(self) -> None:
         self.member_informers = MemberInformers(self.members)

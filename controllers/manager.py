@@ -69,6 +69,8 @@ async def serve(ctx: ControllerContext, lease_name: str, lead: Callable[[], Awai
         else:
             await lead()
     finally:
+        for close in ctx.closers:
+            await close()
         await ctx.members.close()
         await ctx.control_plane.close()
         await endpoints.stop()

@@ -21,9 +21,12 @@ from pykarmada.controllers.binding.binding import BindingController
 from pykarmada.controllers.dependencies.dependencies_distributor import DEPENDENT_PATHS, DependenciesDistributor
 from pykarmada.controllers.detector.detector import Detector, DetectorController
 from pykarmada.controllers.namespace.namespace_sync import NAMESPACES_PATH, NamespaceSyncController
+from pykarmada.controllers.scheduler.assumptions import AssumptionCache
 from pykarmada.controllers.scheduler.controller import SchedulerController
 from pykarmada.controllers.common.templates import TemplateReader
 from pykarmada.karmada import constants as c
+from pykarmada.karmada import features
+from pykarmada.karmada.estimation.client import EstimatorClient
 from pykarmada.karmada.constants import CLUSTERS_PATH
 from pykarmada.kube.client import KubeClient
 from pykarmada.karmada.features import FAILOVER
@@ -218,7 +221,13 @@ def setup_detector(ctx: ControllerContext) -> Controller:
 def setup_scheduler(ctx: ControllerContext) -> Controller:
     rbs, crbs = ctx.informer(c.RESOURCE_BINDINGS_PATH), ctx.informer(c.CLUSTER_RESOURCE_BINDINGS_PATH)
     clusters = ctx.informer(CLUSTERS_PATH)
-    scheduler = SchedulerController(ctx.control_plane, rbs, crbs, clusters)
+    estimator_client = assumptions = None
+    if ctx.options.enable_scheduler_estimator:
+        estimator_client = EstimatorClient(ctx.control_plane, ctx.options.scheduler_estimator)
+        ctx.closers.append(estimator_client.close)
+        if ctx.options.feature_gates.enabled(features.SCHEDULING_OVERCOMMIT_PROTECTION):
+            assumptions = AssumptionCache()
+    scheduler = SchedulerController(ctx.control_plane, rbs, crbs, clusters, estimator_client=estimator_client, assumptions=assumptions)
     ctrl = Controller(c.CONTROLLER_SCHEDULER, scheduler.reconcile, workers=max(ctx.options.workers, 4) * 2)
     ctrl.queue.rate_limiter = RateLimiter(base=1.0, cap=10.0)  # upstream's binding backoff
     rbs.add_handler(scheduler.on_binding(low_priority_when_listed(ctrl.queue, rbs)))

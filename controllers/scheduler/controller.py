@@ -17,6 +17,8 @@ next binding/cluster change; other errors back off from 1 s to 10 s.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import copy
 import logging
 import time
@@ -25,6 +27,7 @@ from typing import Any
 
 from pykarmada.controllers.common.apiutil import binding_path
 from pykarmada.kube.events import NORMAL, WARNING, EventRecorder
+from pykarmada.controllers.scheduler.assumptions import AssumptionCache, newly_healthy_clusters
 from pykarmada.controllers.scheduler.core import ScheduleOutcome, applied_placement_annotation, schedule_binding, success_event_message
 from pykarmada.controllers.scheduler.framework import FitError, UnschedulableError
 from pykarmada.controllers.scheduler.triggers import (
@@ -35,7 +38,10 @@ from pykarmada.controllers.scheduler.triggers import (
     schedule_trigger,
 )
 from pykarmada.karmada import constants as C
+from pykarmada.controllers.scheduler.estimation import answers_estimator, general_estimator
 from pykarmada.karmada import metrics
+from pykarmada.karmada.estimation.client import EstimatorClient
+from pykarmada.karmada.estimation.protocol import wire_requirements
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.conditions import now_rfc3339, set_condition
 from pykarmada.kube.controller import Result, RetryableError
@@ -97,8 +103,13 @@ class SchedulerController:
         *,
         scheduler_name: str = C.DEFAULT_SCHEDULER_NAME,
         enable_empty_workload_propagation: bool = False,
+        estimator_client: EstimatorClient | None = None,
+        assumptions: AssumptionCache | None = None,
     ) -> None:
         self.client = client
+        self.estimator_client = estimator_client
+        self.assumptions = assumptions
+        self._assume_lock = asyncio.Lock()
         self.bindings, self.cluster_bindings, self.clusters = bindings, cluster_bindings, clusters
         self.scheduler_name = scheduler_name
         self.enable_empty_workload_propagation = enable_empty_workload_propagation
@@ -108,9 +119,16 @@ class SchedulerController:
 
     def on_binding(self, enqueue: Callable[[Key], None]) -> Handler:
         def handler(event: str, obj: Obj, old: Obj | None) -> None:
+            meta = obj.get("metadata") or {}
+            if self.assumptions is not None:
+                key = (meta.get("namespace") or "", meta.get("name") or "")
+                if event == "DELETED":
+                    self.assumptions.release(key)
+                elif event == "MODIFIED":
+                    for cluster in newly_healthy_clusters(old, obj):
+                        self.assumptions.release(key, cluster)
             if event == "DELETED" or not is_binding_for_scheduler(obj, self.scheduler_name):
                 return
-            meta = obj.get("metadata") or {}
             if event == "MODIFIED" and old is not None and (old.get("metadata") or {}).get("generation") == meta.get("generation"):
                 return
             enqueue((meta.get("namespace") or "", meta.get("name") or ""))
@@ -159,14 +177,13 @@ class SchedulerController:
         log.info("%s: scheduling (%s)", describe(namespace, name), trigger)
         started, failed = time.perf_counter(), True
         try:
-            outcome = schedule_binding(
-                binding.get("spec") or {},
-                clusters,
-                status,
-                binding_ref=describe(namespace, name),
-                enable_empty_workload_propagation=self.enable_empty_workload_propagation,
-            )
-            result = await self._record(binding, outcome)
+            outcome, saved = await self._schedule(key, binding, clusters)
+            try:
+                result = await self._record(binding, outcome)
+            except BaseException:
+                if self.assumptions is not None:
+                    self.assumptions.restore(key, saved)
+                raise
             failed = not outcome.succeeded
             if failed and outcome.retry:
                 metrics.count_incoming_binding(metrics.EVENT_SCHEDULE_ATTEMPT_FAILURE)
@@ -177,6 +194,31 @@ class SchedulerController:
         finally:
             schedule_type = metrics.SCHEDULE_TYPE_SCALE if trigger == REPLICAS_CHANGED else metrics.SCHEDULE_TYPE_RECONCILE
             metrics.observe_schedule(schedule_type, time.perf_counter() - started, failed=failed)
+
+    async def _schedule(self, key: Key, binding: Obj, clusters: list[Obj]) -> tuple[ScheduleOutcome, Any]:
+        """Run the pure scheduler, with the estimators' answers when they are enabled. With
+        assumptions, estimate-decide-assume is one step at a time, so concurrent bindings see
+        each other's fresh assignments; returns what the binding's assumption was before."""
+        spec, status = binding.get("spec") or {}, binding.get("status") or {}
+        options: dict[str, Any] = {
+            "binding_ref": describe(*key),
+            "enable_empty_workload_propagation": self.enable_empty_workload_propagation,
+        }
+        if self.estimator_client is None or not ((spec.get("replicas") or 0) > 0 or spec.get("components")):
+            return schedule_binding(spec, clusters, status, **options), None
+        async with self._assume_lock if self.assumptions is not None else contextlib.nullcontext():
+            names = [c["metadata"]["name"] for c in clusters if not (c.get("metadata") or {}).get("deletionTimestamp")]
+            assumed = self.assumptions.for_clusters(names, exclude=key) if self.assumptions is not None else None
+            requirements = wire_requirements(spec.get("replicaRequirements"), (spec.get("resource") or {}).get("namespace") or "")
+            answers = await self.estimator_client.max_available_replicas(names, requirements, assumed)
+            options["estimators"] = (general_estimator, answers_estimator(answers))
+            outcome = schedule_binding(spec, clusters, status, **options)
+            saved = None
+            if self.assumptions is not None:
+                saved = self.assumptions.snapshot(key)
+                if outcome.succeeded and outcome.clusters is not None:
+                    self.assumptions.assume(key, spec, outcome.clusters)
+            return outcome, saved
 
     async def _record(self, binding: Obj, outcome: ScheduleOutcome) -> Result | None:
         meta = binding.get("metadata") or {}

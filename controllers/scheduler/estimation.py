@@ -1,10 +1,10 @@
-"""Available-replica estimation without a scheduler-estimator (behaviour.md 2.5).
+"""Available-replica estimation (behaviour.md 2.5).
 
 The general estimator reads ``status.resourceSummary`` of each Cluster. With resource models
 (the default: the API server gives every new Cluster nine grades) it counts replicas on virtual
 nodes built from each grade's *minimum* capacities; otherwise it divides the cluster-wide free
-resources by the per-replica request. Estimators are pluggable so an accurate estimator can be
-added later; the minimum valid answer wins.
+resources by the per-replica request. With ``--enable-scheduler-estimator`` the members'
+scheduler-estimators answer too (``answers_estimator``); the minimum valid answer wins.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from pykarmada.karmada.estimation.protocol import UNKNOWN
 from pykarmada.karmada.quantity import parse_quantity, quantity_milli_value, quantity_value
 
-__all__ = ["MAX_INT32", "UNKNOWN", "Estimator", "general_estimate", "general_estimator", "estimate_available"]
+__all__ = ["MAX_INT32", "UNKNOWN", "Estimator", "answers_estimator", "general_estimate", "general_estimator", "estimate_available"]
 
 MAX_INT32 = 2**31 - 1
-UNKNOWN = -1  # an estimator's "I don't know" for one cluster
 MAX_PODS_PER_NODE = 110
 
 # (clusters, binding spec) -> one value per cluster (UNKNOWN allowed), or None when the estimator
@@ -167,3 +167,13 @@ def estimate_available(
             if value != UNKNOWN and value < result[i]:
                 result[i] = value
     return [replicas if v == MAX_INT32 else v for v in result]
+
+
+def answers_estimator(answers: Mapping[str, int]) -> Estimator:
+    """An estimator giving answers fetched beforehand (the scheduler-estimators' per cluster;
+    clusters missing from ``answers`` are unknown)."""
+
+    def estimator(clusters: Sequence[Mapping[str, Any]], _spec: Mapping[str, Any]) -> list[int]:
+        return [answers.get((c.get("metadata") or {}).get("name"), UNKNOWN) for c in clusters]
+
+    return estimator

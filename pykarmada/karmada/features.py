@@ -17,6 +17,7 @@ STATEFUL_FAILOVER_INJECTION = "StatefulFailoverInjection"
 PRIORITY_BASED_SCHEDULING = "PriorityBasedScheduling"
 FEDERATED_QUOTA_ENFORCEMENT = "FederatedQuotaEnforcement"
 CONTROLLER_PRIORITY_QUEUE = "ControllerPriorityQueue"
+SCHEDULING_OVERCOMMIT_PROTECTION = "SchedulingOvercommitProtection"
 
 DEFAULTS: Mapping[str, bool] = {
     FAILOVER: False,
@@ -30,6 +31,7 @@ DEFAULTS: Mapping[str, bool] = {
     PRIORITY_BASED_SCHEDULING: True,
     FEDERATED_QUOTA_ENFORCEMENT: False,
     CONTROLLER_PRIORITY_QUEUE: True,
+    SCHEDULING_OVERCOMMIT_PROTECTION: False,
 }
 
 

@@ -11,6 +11,7 @@ from pykarmada.karmada.join import join_cluster, refresh_join
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.conditions import get_condition, now_rfc3339, set_condition
 from pykarmada.kube.errors import ApiError
+from pykarmada.localup import estimators
 from pykarmada.localup.components import ClusterPlan
 from pykarmada.localup.nodes import member_region_zone
 from pykarmada.localup.install_context import InstallContext
@@ -25,7 +26,8 @@ STATUS_UNKNOWN_MESSAGE = "Cluster status controller stopped posting cluster stat
 
 # A development environment shows cluster failover at once: gates Failover and GracefulEviction
 # on and NoExecute taints evicting (upstream defaults all but GracefulEviction to off).
-FAILOVER_FLAGS = ("--feature-gates=Failover=true,GracefulEviction=true", "--enable-no-execute-taint-eviction=true")
+FAILOVER_GATES = "Failover=true,GracefulEviction=true"
+FAILOVER_FLAGS = ("--enable-no-execute-taint-eviction=true",)
 
 
 def process_spec(ctx: InstallContext) -> ProcessSpec:
@@ -40,8 +42,16 @@ def process_spec(ctx: InstallContext) -> ProcessSpec:
         f"--metrics-bind-address=127.0.0.1:{cp.ports[f'{NAME}/metrics']}",
         f"--health-probe-bind-address=127.0.0.1:{cp.ports[f'{NAME}/health']}",
     ]
+    gates = []  # one --feature-gates flag: a second would replace the first
     if not ctx.upstream_defaults:
+        gates.append(FAILOVER_GATES)
         argv += FAILOVER_FLAGS
+    if ctx.estimator_pki is not None:
+        argv += ["--enable-scheduler-estimator=true", *estimators.client_flags(ctx.estimator_pki)]
+        if not ctx.upstream_defaults:
+            gates.append(estimators.FEATURE_GATES)
+    if gates:
+        argv.append(f"--feature-gates={','.join(gates)}")
     name = f"karmada/{NAME}"
     return ProcessSpec(name, argv, ctx.layout.log_file(name))
 

@@ -9,6 +9,7 @@ An environment that is already running is reused when it matches the request.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import shutil
@@ -24,11 +25,11 @@ from pykarmada.certs.ca import write_private
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection, build_kubeconfig
 from pykarmada.kube.errors import ApiError
-from pykarmada.localup import components, controllers, karmada, nodes, processes, pull
+from pykarmada.localup import components, controllers, estimators, karmada, nodes, processes, pull
 from pykarmada.localup.binaries import Binaries, ensure_binaries
 from pykarmada.localup.components import CONTROL_PLANE, ClusterPlan
 from pykarmada.localup.install_context import InstallContext
-from pykarmada.localup.pki import ClusterPki, EtcdPki, ensure_cluster_pki, ensure_etcd_pki
+from pykarmada.localup.pki import ESTIMATOR, ClusterPki, EtcdPki, ensure_cluster_pki, ensure_estimator_pki, ensure_etcd_pki
 from pykarmada.localup.processes import ProcessRecord
 from pykarmada.localup.starter import Starter, etcd_healthy, http_ok
 from pykarmada.localup.state import EnvState, Layout, load_state
@@ -92,9 +93,12 @@ def is_port_free(port: int) -> bool:
 
 def _port_names(members: list[str], pull_members: Collection[str] = ()) -> list[str]:
     names = ["etcd/client", "etcd/peer"]
-    names += [f"{CONTROL_PLANE}/{c}" for c in ("kube-apiserver", "kube-controller-manager", *karmada.COMPONENTS, *karmada.ENDPOINT_PORTS)]
+    names += [
+        f"{CONTROL_PLANE}/{c}"
+        for c in ("kube-apiserver", "kube-controller-manager", *karmada.COMPONENTS, *karmada.ENDPOINT_PORTS, *estimators.CONTROL_PLANE_PORTS)
+    ]
     for m in members:
-        names += [f"{m}/{c}" for c in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")]
+        names += [f"{m}/{c}" for c in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", *estimators.MEMBER_PORTS)]
         names += [f"{m}/{c}" for c in pull.ENDPOINT_PORTS if m in pull_members]
     return names
 
@@ -144,13 +148,15 @@ def restart_with(moved: Collection[str], running: Collection[str]) -> set[str]:
 
 
 def stop_order(records: list[ProcessRecord]) -> list[list[ProcessRecord]]:
-    """Who stops first: the controller process and the agents (they write through the servers below
-    and give their Leases back), then our servers, then the Kubernetes components, etcd last."""
+    """Who stops first: the controller process, the agents and the descheduler (they write through
+    the servers below and give their Leases back), then our servers (the estimators too), then the
+    Kubernetes components, etcd last."""
     ours = {f"{CONTROL_PLANE}/{n}" for n in karmada.COMPONENTS}
+    first = {f"{CONTROL_PLANE}/{controllers.NAME}", f"{CONTROL_PLANE}/{estimators.DESCHEDULER}"}
     tiers: list[list[ProcessRecord]] = [[], [], [], []]
     for r in records:
-        first = r.name == f"{CONTROL_PLANE}/{controllers.NAME}" or r.name.endswith(f"/{pull.AGENT}")
-        rank = 0 if first else 1 if r.name in ours else 3 if r.name == "etcd" else 2
+        ours_too = r.name in ours or r.name.endswith(f"/{ESTIMATOR}")
+        rank = 0 if r.name in first or r.name.endswith(f"/{pull.AGENT}") else 1 if ours_too else 3 if r.name == "etcd" else 2
         tiers[rank].append(r)
     return [t for t in tiers if t]
 
@@ -210,7 +216,7 @@ class Environment:
             self._plan(m, i, ports) for i, m in enumerate(s.member_names, start=1)
         ]
         self._write_component_kubeconfigs(plans)
-        endpoints = karmada.endpoint_urls(plans[0].ports)
+        endpoints = {**karmada.endpoint_urls(plans[0].ports), **estimators.endpoint_urls(plans)}
         state = EnvState(members=s.member_names, nodes_per_member=s.nodes_per_member, ports=ports, endpoints=endpoints, pull_members=s.pull_member_names)
         starter = Starter(self.log, running)
         try:
@@ -283,10 +289,16 @@ class Environment:
                 kwok = starter.records[-1]
                 waits.append(self._bring_up_nodes(plan, kwok, starter))
         await asyncio.gather(*waits)
+        starter.phase(f"starting {len(plans) - 1} scheduler-estimators")
+        estimator_pki = ensure_estimator_pki(layout.pki, [p.name for p in plans[1:]])
+        install_ctx = dataclasses.replace(install_ctx, estimator_pki=estimator_pki)
+        await estimators.start_estimators(install_ctx, plans[1:], estimator_pki, field_manager=karmada.FIELD_MANAGER)
         pulled = set(s.pull_member_names)
         push, pull_plans = [p for p in plans[1:] if p.name not in pulled], [p for p in plans[1:] if p.name in pulled]
         starter.phase(f"starting the controller process, joining {len(push)} members in Push mode and registering {len(pull_plans)} in Pull mode")
         await karmada.start_controllers_and_join(install_ctx, push, pull_plans)
+        starter.phase("starting the descheduler")
+        await estimators.start_descheduler(install_ctx, estimator_pki)
 
     async def _bring_up_nodes(self, plan: ClusterPlan, kwok: ProcessRecord, starter: Starter) -> None:
         """Create the member's kwok nodes, then wait until they are Ready and pods can be admitted

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pykarmada.localup.binaries import Binaries
 from pykarmada.localup.components import ClusterPlan
-from pykarmada.localup.pki import EtcdPki
+from pykarmada.localup.pki import EstimatorPki, EtcdPki
 from pykarmada.localup.starter import Starter
 from pykarmada.localup.state import Layout
 
@@ -21,3 +21,4 @@ class InstallContext:
     etcd_pki: EtcdPki
     etcd_port: int
     upstream_defaults: bool = False  # False: cluster failover on (see controllers.failover_flags)
+    estimator_pki: EstimatorPki | None = None  # None: the controller process runs without estimators

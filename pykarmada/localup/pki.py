@@ -164,3 +164,33 @@ def ensure_cluster_pki(root: Path, cluster: str, *, control_plane: bool) -> Clus
         front_proxy_ca=fp_ca,
         front_proxy_client=fp_client,
     )
+
+
+ESTIMATOR = "karmada-scheduler-estimator"
+ESTIMATOR_CLIENT = "karmada-scheduler-estimator-client"
+
+
+@dataclass(frozen=True)
+class EstimatorPki:
+    ca: Path  # signs both sides: the estimators' serving and the callers' client certificates
+    serving: dict[str, Pair]  # member -> its estimator's serving certificate
+    client: Pair  # what the scheduler and the descheduler present
+
+
+def ensure_estimator_pki(root: Path, members: list[str]) -> EstimatorPki:
+    """Certificates of the members' scheduler-estimators, from the control plane's CA (they are
+    Karmada's components, dialled by the control plane's scheduler and descheduler)."""
+    d = root / "karmada"
+    ca = CertificateAuthority.load_or_create(d, "ca", "karmada-ca")
+    serving = {
+        m: _ensure_leaf(
+            d,
+            f"{ESTIMATOR}-{m}-serving",
+            lambda m=m: issue_serving_cert(
+                ca, f"{ESTIMATOR}-{m}", dns_names=LOOPBACK_NAMES + _service_names(f"{ESTIMATOR}-{m}", "karmada-system"), ip_addresses=LOOPBACK_IPS
+            ),
+        )
+        for m in members
+    }
+    client = _ensure_leaf(d, ESTIMATOR_CLIENT, lambda: issue_client_cert(ca, f"system:karmada:{ESTIMATOR_CLIENT}"))
+    return EstimatorPki(ca=d / "ca.crt", serving=serving, client=client)

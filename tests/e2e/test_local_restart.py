@@ -31,6 +31,9 @@ def test_restart_with_a_member_port_taken_keeps_clusters_true(tmp_path: Path) ->
         old_ports = dict(env.state.ports)
         old_port = old_ports["member1/kube-apiserver"]
         with socket.socket() as stranger:  # another program took member1's port meanwhile
+            # As a Go server would (and our port checks do): connections of the stopped
+            # environment may linger in TIME_WAIT on that port for a minute.
+            stranger.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             stranger.bind(("127.0.0.1", old_port))
             stranger.listen()
             restarted_at = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -66,3 +66,14 @@ def test_ready_counts_only_when_observed_in_this_run() -> None:
     assert ready_since(_cluster("True", "2026-01-01T09:59:59Z"), None)  # a live controller's condition
     assert not ready_since(_cluster("Unknown", "2026-01-01T10:00:06Z"), "2026-01-01T10:00:05Z")
     assert not ready_since({}, None)
+
+
+def test_estimators_stop_with_our_servers_and_restart_with_their_member() -> None:
+    names = ["member1/karmada-scheduler-estimator", "karmada/karmada-descheduler", "member1/kube-apiserver", "karmada/karmada-controller-manager"]
+    tiers = [[r.name for r in tier] for tier in stop_order([_record(n) for n in names])]
+    assert tiers == [["karmada/karmada-descheduler", "karmada/karmada-controller-manager"], ["member1/karmada-scheduler-estimator"], ["member1/kube-apiserver"]]
+    others = [n for n in names if n != "member1/kube-apiserver"]
+    assert restart_with({"member1/kube-apiserver"}, others) == {"member1/karmada-scheduler-estimator", "karmada/karmada-controller-manager"}
+    assert restart_with({"karmada/kube-apiserver"}, others) == {"karmada/karmada-descheduler", "karmada/karmada-controller-manager"}
+    ports = _port_names(["member1"])
+    assert {"member1/karmada-scheduler-estimator", "member1/karmada-scheduler-estimator/metrics", "karmada/karmada-descheduler/health"} <= set(ports)

@@ -48,7 +48,7 @@ def test_webhook_allow_no_execute_flag(tmp_path: Path) -> None:
 def _ctx(tmp_path: Path, upstream_defaults: bool) -> SimpleNamespace:
     plan = SimpleNamespace(ports={"karmada-controller-manager/metrics": 1, "karmada-controller-manager/health": 2}, kubeconfig=lambda layout, name: "k")
     layout = SimpleNamespace(log_file=lambda name: tmp_path / "log")
-    return SimpleNamespace(control_plane=plan, layout=layout, upstream_defaults=upstream_defaults)
+    return SimpleNamespace(control_plane=plan, layout=layout, upstream_defaults=upstream_defaults, estimator_pki=None)
 
 
 def test_local_up_turns_failover_on_unless_upstream_defaults(tmp_path: Path) -> None:
@@ -58,3 +58,13 @@ def test_local_up_turns_failover_on_unless_upstream_defaults(tmp_path: Path) -> 
     assert o.feature_gates.enabled(FAILOVER) and o.enable_no_execute_taint_eviction
     off = process_spec(_ctx(tmp_path, True)).argv  # type: ignore[arg-type]
     assert not any(a.startswith(("--feature-gates", "--enable-no-execute")) for a in off)
+
+
+def test_local_up_gives_the_controller_process_one_feature_gates_flag(tmp_path: Path) -> None:
+    from pykarmada.localup import estimators
+
+    ctx = _ctx(tmp_path, False)
+    ctx.estimator_pki = SimpleNamespace(ca="ca", client=SimpleNamespace(cert="c", key="k"))
+    argv = process_spec(ctx).argv  # type: ignore[arg-type]
+    gates = [a for a in argv if a.startswith("--feature-gates=")]
+    assert gates == [f"--feature-gates=Failover=true,GracefulEviction=true,{estimators.FEATURE_GATES}"]
