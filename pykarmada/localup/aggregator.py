@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pykarmada.karmada.commandlines import MODULES, aggregator_args
 from pykarmada.kube.apply import apply_objects, load_manifests
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection
@@ -36,16 +37,18 @@ def process_spec(ctx: InstallContext) -> ProcessSpec:
     argv = [
         sys.executable,
         "-m",
-        "pykarmada.aggregator",
-        f"--kubeconfig={cp.kubeconfig(ctx.layout, NAME)}",
-        f"--etcd-servers=https://127.0.0.1:{ctx.etcd_port}",
-        f"--etcd-cafile={ctx.etcd_pki.ca}",
-        f"--etcd-certfile={ctx.etcd_pki.client.cert}",
-        f"--etcd-keyfile={ctx.etcd_pki.client.key}",
-        f"--tls-cert-file={serving.cert}",
-        f"--tls-private-key-file={serving.key}",
-        "--bind-address=127.0.0.1",
-        f"--secure-port={cp.ports[NAME]}",
+        MODULES[NAME],
+        *aggregator_args(
+            kubeconfig=str(cp.kubeconfig(ctx.layout, NAME)),
+            etcd_servers=f"https://127.0.0.1:{ctx.etcd_port}",
+            etcd_ca=str(ctx.etcd_pki.ca),
+            etcd_cert=str(ctx.etcd_pki.client.cert),
+            etcd_key=str(ctx.etcd_pki.client.key),
+            cert=str(serving.cert),
+            key=str(serving.key),
+            bind_address="127.0.0.1",
+            secure_port=cp.ports[NAME],
+        ),
     ]
     name = f"karmada/{NAME}"
     return ProcessSpec(name, argv, ctx.layout.log_file(name))
