@@ -1,7 +1,7 @@
 """local-up's part for the aggregated API server: start it, give it its identity, register it.
 
-From the shipped manifest it applies the RBAC (subjects rewritten to the server's local client
-certificate user) and the APIService (caBundle filled in, port set). The in-cluster Deployment and
+From the shipped manifest it applies the RBAC (for the user of the server's client certificate,
+as in a host cluster) and the APIService (caBundle filled in, port set). The in-cluster Deployment and
 Service are replaced by the local process and an ExternalName Service to ``localhost``, which
 kube-apiserver's aggregation layer resolves for Services of that type.
 """
@@ -26,7 +26,6 @@ from pykarmada.localup.starter import http_ok
 
 NAME = "karmada-aggregated-apiserver"
 NAMESPACE = "karmada-system"
-USER = "system:karmada:karmada-aggregated-apiserver"
 APISERVICE = "v1alpha1.cluster.karmada.io"
 FIELD_MANAGER = "pykarmada-local-up"
 
@@ -60,10 +59,6 @@ def registration_objects(manifest: list[dict[str, Any]], *, ca_pem: bytes, port:
     for obj in manifest:
         kind = obj["kind"]
         if kind in ("ClusterRole", "ClusterRoleBinding", "RoleBinding"):
-            for subject in obj.get("subjects") or []:
-                if subject.get("kind") == "ServiceAccount" and subject.get("name") == NAME:
-                    subject.clear()
-                    subject.update({"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": USER})
             out.append(obj)
         elif kind == "APIService":
             obj["spec"]["caBundle"] = base64.b64encode(ca_pem).decode()
