@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import copy
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ import yaml
 
 from pykarmada.karmada import commandlines as cl
 from pykarmada.karmada.constants import KARMADA_SYSTEM_NAMESPACE
-from pykarmada.karmadactl.cmdinit.pki import AGGREGATOR_SERVICE, APISERVER_SERVICE, ETCD_SERVICE, WEBHOOK_SERVICE
+from pykarmada.karmadactl.cmdinit.pki import APISERVER_SERVICE, ETCD_SERVICE, WEBHOOK_SERVICE
 from pykarmada.kube.config import Connection, build_kubeconfig
 from pykarmada.localup.versions import ETCD, KUBERNETES
 
@@ -191,7 +191,6 @@ class InitOptions:
     etcd_storage_mode: str = "hostPath"
     etcd_data: str = "/var/lib/karmada-etcd"
     manifests: Path = MANIFESTS
-    extra_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def etcd_image_ref(self) -> str:
@@ -345,12 +344,11 @@ def namespace_object(namespace: str) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": {BOOTSTRAP_LABEL: "namespace-defaults"}}}
 
 
-def render(opts: InitOptions, files: dict[str, bytes]) -> list[Rendered]:
-    """Every object of one installation, host objects first, in the order they are applied."""
-    ca_b64 = base64.b64encode(files["ca.crt"]).decode()
-    host: list[dict[str, Any]] = [namespace_object(opts.namespace), *secrets(opts.namespace, opts.domain, files)]
-    karmada: list[dict[str, Any]] = [namespace_object(opts.namespace)]
-    for shipped in load_objects(manifest_files(opts.manifests)):
+def render_files(opts: InitOptions, paths: list[Path], ca_pem: bytes) -> list[Rendered]:
+    """The objects of ``paths`` moved to the namespace, with images, caBundles and labels set."""
+    ca_b64 = base64.b64encode(ca_pem).decode()
+    out = []
+    for shipped in load_objects(paths):
         obj = _move_namespace(copy.deepcopy(shipped), opts.namespace)
         if obj.get("kind") == "Service" and obj["metadata"].get("name") == APISERVER_SERVICE:
             for port in obj["spec"].get("ports") or []:
@@ -359,10 +357,20 @@ def render(opts: InitOptions, files: dict[str, bytes]) -> list[Rendered]:
         _set_etcd_storage(obj, opts)
         _set_ca_bundle(obj, ca_b64)
         _label(obj, f"{obj['kind'].lower()}-defaults")
-        for key, value in opts.extra_labels.items():
-            obj["metadata"]["labels"].setdefault(key, value)
-        (host if target_of(obj) == HOST else karmada).append(obj)
-    return [Rendered(HOST, o) for o in host] + [Rendered(KARMADA, o) for o in karmada]
+        out.append(Rendered(target_of(obj), obj))
+    return out
+
+
+def render(opts: InitOptions, files: dict[str, bytes]) -> list[Rendered]:
+    """Every object of one installation, host objects first, each group in file order."""
+    shipped = render_files(opts, manifest_files(opts.manifests), files["ca.crt"])
+    host = [namespace_object(opts.namespace), *secrets(opts.namespace, opts.domain, files)]
+    return (
+        [Rendered(HOST, o) for o in host]
+        + [r for r in shipped if r.target == HOST]
+        + [Rendered(KARMADA, namespace_object(opts.namespace))]
+        + [r for r in shipped if r.target == KARMADA]
+    )
 
 
 def to_yaml_stream(rendered: list[Rendered]) -> str:
@@ -375,7 +383,3 @@ def karmada_apiserver_config(server: str, files: dict[str, bytes]) -> bytes:
     """``<karmada-data>/karmada-apiserver.config``: the admin's kubeconfig, context karmada-apiserver."""
     return kubeconfig_yaml(server, files, "karmada")
 
-
-def apiserver_component_names() -> list[str]:
-    """Workloads in the order init waits for them (upstream's order, our components)."""
-    return [ETCD_SERVICE, APISERVER_SERVICE, AGGREGATOR_SERVICE, "kube-controller-manager", "karmada-controller-manager", WEBHOOK_SERVICE]
