@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,11 @@ from pykarmada.karmadactl.cmdinit.pki import APISERVER_SERVICE, ETCD_SERVICE, WE
 from pykarmada.kube.config import Connection, build_kubeconfig
 from pykarmada.localup.versions import ETCD, KUBERNETES
 
-MANIFESTS = Path(__file__).resolve().parents[3] / "manifests"
+# The checkout's manifests/, or where an installed copy keeps them (the image sets this).
+# libyaml when present: the CRDs are large.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+MANIFESTS = Path(os.environ.get("PYKARMADA_MANIFESTS") or Path(__file__).resolve().parents[3] / "manifests")
 BOOTSTRAP_LABEL = "karmada.io/bootstrapping"
 ETCD_NODE_LABEL = "karmada.io/etcd"
 HOST, KARMADA = "host", "karmada-apiserver"
@@ -228,7 +233,7 @@ def manifest_files(directory: Path) -> list[Path]:
 def load_objects(files: Iterable[Path]) -> list[dict[str, Any]]:
     out = []
     for path in files:
-        out += [d for d in yaml.safe_load_all(path.read_text()) if d]
+        out += [d for d in yaml.load_all(path.read_text(), Loader=_Loader) if d]
     return out
 
 
@@ -375,7 +380,7 @@ def render(opts: InitOptions, files: dict[str, bytes]) -> list[Rendered]:
 
 def to_yaml_stream(rendered: list[Rendered]) -> str:
     """One YAML stream; a comment before each object says which cluster it goes to."""
-    docs = [f"# into: {r.target}\n" + yaml.safe_dump(r.obj, sort_keys=False) for r in rendered]
+    docs = [f"# into: {r.target}\n" + yaml.dump(r.obj, Dumper=_Dumper, sort_keys=False) for r in rendered]
     return "---\n".join(docs)
 
 
