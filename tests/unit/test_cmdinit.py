@@ -56,6 +56,7 @@ def test_the_stream_parses_back_to_the_same_objects_with_their_targets() -> None
     rendered = _default()
     docs = [d for d in yaml.safe_load_all(render.to_yaml_stream(rendered)) if d]
     assert docs == [r.obj for r in rendered]
+    assert render.parse_stream(render.to_yaml_stream(rendered)) == rendered
     assert {r.target for r in rendered if r.obj["kind"] == "Namespace"} == {render.HOST, render.KARMADA}
 
 
@@ -106,6 +107,8 @@ def test_manifest_commands_are_the_shared_command_lines() -> None:
 
 def test_moved_commands_follow_the_namespace() -> None:
     commands = render.in_cluster_commands(NS)
+    rendered = {r.obj["metadata"]["name"]: r.obj for r in _default() if r.obj["kind"] in ("Deployment", "StatefulSet")}
+    assert {name: obj["spec"]["template"]["spec"]["containers"][0]["command"] for name, obj in rendered.items()} == commands
     assert f"--leader-elect-resource-namespace={NS}" in commands["karmada-controller-manager"]
     assert flag_names(commands["karmada-controller-manager"]) == flag_names(render.in_cluster_commands()["karmada-controller-manager"])
 

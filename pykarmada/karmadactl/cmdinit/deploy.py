@@ -82,13 +82,16 @@ async def check_host(host: KubeClient, namespace: str) -> bool:
     return True
 
 
+def _collection(api_version: str, kind: str, namespace: str) -> str:
+    base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+    return f"{base}/namespaces/{namespace}/{kind.lower()}s"
+
+
 async def installed(host: KubeClient, namespace: str) -> list[str]:
     """``Kind/name`` of every object in ``namespace`` with init's label."""
     found = []
     for api_version, kind in LABELLED:
-        base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
-        plural = kind.lower() + ("es" if kind.endswith("s") else "s")
-        items = (await host.list(f"{base}/namespaces/{namespace}/{plural}", labelSelector=BOOTSTRAP_LABEL)).get("items") or []
+        items = (await host.list(_collection(api_version, kind, namespace), labelSelector=BOOTSTRAP_LABEL)).get("items") or []
         found += [f"{kind}/{i['metadata']['name']}" for i in items]
     return found
 
@@ -179,9 +182,7 @@ async def deinit(host: KubeClient, namespace: str, *, purge_namespace: bool, dry
     """Delete init's labelled objects in ``namespace``, its node labels, and the namespace if asked."""
     params = {"dryRun": "All"} if dry_run else {}
     for api_version, kind in LABELLED:
-        base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
-        plural = kind.lower() + ("es" if kind.endswith("s") else "s")
-        collection = f"{base}/namespaces/{namespace}/{plural}"
+        collection = _collection(api_version, kind, namespace)
         for item in (await host.list(collection, labelSelector=BOOTSTRAP_LABEL)).get("items") or []:
             name = item["metadata"]["name"]
             await host.delete(f"{collection}/{name}", propagationPolicy="Background", **params)

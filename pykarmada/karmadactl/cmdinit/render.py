@@ -248,6 +248,8 @@ def _move_namespace(value: Any, namespace: str) -> Any:
     if isinstance(value, str):
         if value == KARMADA_SYSTEM_NAMESPACE:
             return namespace
+        if value.endswith(f"={KARMADA_SYSTEM_NAMESPACE}"):  # a flag such as --leader-elect-resource-namespace
+            return value.removesuffix(KARMADA_SYSTEM_NAMESPACE) + namespace
         return value.replace(f".{KARMADA_SYSTEM_NAMESPACE}.svc", f".{namespace}.svc")
     return value
 
@@ -382,6 +384,16 @@ def to_yaml_stream(rendered: list[Rendered]) -> str:
     """One YAML stream; a comment before each object says which cluster it goes to."""
     docs = [f"# into: {r.target}\n" + yaml.dump(r.obj, Dumper=_Dumper, sort_keys=False) for r in rendered]
     return "---\n".join(docs)
+
+
+def parse_stream(text: str) -> list[Rendered]:
+    """The objects of a :func:`to_yaml_stream` with their targets (from the comments)."""
+    out = []
+    for doc in ("\n" + text).split("\n---\n"):
+        first, _, body = doc.lstrip("\n").partition("\n")
+        if first.startswith("# into: ") and body.strip():
+            out.append(Rendered(first.removeprefix("# into: ").strip(), yaml.load(body, Loader=_Loader)))
+    return out
 
 
 def karmada_apiserver_config(server: str, files: dict[str, bytes]) -> bytes:
