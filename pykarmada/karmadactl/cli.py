@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from pykarmada.karmadactl.commands import apply, completion, describe, get, join, kubectl_verbs, local_up, promote, register, taint, token, top, unregister, version
+from pykarmada.karmadactl.commands import addons, apply, completion, describe, get, init, join, kubectl_verbs, local_up, promote, register, taint, token, top, unregister, version
 from pykarmada.karmadactl.commands.kubeconfig import global_options
 from pykarmada.kube.errors import ConfigError
 
@@ -36,6 +36,9 @@ def cli() -> None:
 
 cli.add_command(local_up.local_up)
 cli.add_command(local_up.local_down)
+cli.add_command(init.init)
+cli.add_command(init.deinit)
+cli.add_command(addons.addons)
 cli.add_command(join.join)
 cli.add_command(join.unjoin)
 cli.add_command(get.get)

@@ -1,7 +1,7 @@
 """local-up's part for the aggregated API server: start it, give it its identity, register it.
 
-From the shipped manifest it applies the RBAC (subjects rewritten to the server's local client
-certificate user) and the APIService (caBundle filled in, port set). The in-cluster Deployment and
+From the shipped manifest it applies the RBAC (for the user of the server's client certificate,
+as in a host cluster) and the APIService (caBundle filled in, port set). The in-cluster Deployment and
 Service are replaced by the local process and an ExternalName Service to ``localhost``, which
 kube-apiserver's aggregation layer resolves for Services of that type.
 """
@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pykarmada.karmada.commandlines import MODULES, aggregator_args
 from pykarmada.kube.apply import apply_objects, load_manifests
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection
@@ -25,7 +26,6 @@ from pykarmada.localup.starter import http_ok
 
 NAME = "karmada-aggregated-apiserver"
 NAMESPACE = "karmada-system"
-USER = "system:karmada:karmada-aggregated-apiserver"
 APISERVICES = ("v1alpha1.cluster.karmada.io", "v1alpha1.search.karmada.io")  # the second one is karmada-search
 FIELD_MANAGER = "pykarmada-local-up"
 
@@ -36,16 +36,18 @@ def process_spec(ctx: InstallContext) -> ProcessSpec:
     argv = [
         sys.executable,
         "-m",
-        "pykarmada.aggregator",
-        f"--kubeconfig={cp.kubeconfig(ctx.layout, NAME)}",
-        f"--etcd-servers=https://127.0.0.1:{ctx.etcd_port}",
-        f"--etcd-cafile={ctx.etcd_pki.ca}",
-        f"--etcd-certfile={ctx.etcd_pki.client.cert}",
-        f"--etcd-keyfile={ctx.etcd_pki.client.key}",
-        f"--tls-cert-file={serving.cert}",
-        f"--tls-private-key-file={serving.key}",
-        "--bind-address=127.0.0.1",
-        f"--secure-port={cp.ports[NAME]}",
+        MODULES[NAME],
+        *aggregator_args(
+            kubeconfig=str(cp.kubeconfig(ctx.layout, NAME)),
+            etcd_servers=f"https://127.0.0.1:{ctx.etcd_port}",
+            etcd_ca=str(ctx.etcd_pki.ca),
+            etcd_cert=str(ctx.etcd_pki.client.cert),
+            etcd_key=str(ctx.etcd_pki.client.key),
+            cert=str(serving.cert),
+            key=str(serving.key),
+            bind_address="127.0.0.1",
+            secure_port=cp.ports[NAME],
+        ),
     ]
     name = f"karmada/{NAME}"
     return ProcessSpec(name, argv, ctx.layout.log_file(name))
@@ -58,10 +60,6 @@ def registration_objects(manifest: list[dict[str, Any]], *, ca_pem: bytes, port:
     for obj in manifest:
         kind = obj["kind"]
         if kind in ("ClusterRole", "ClusterRoleBinding", "RoleBinding"):
-            for subject in obj.get("subjects") or []:
-                if subject.get("kind") == "ServiceAccount" and subject.get("name") == NAME:
-                    subject.clear()
-                    subject.update({"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": USER})
             out.append(obj)
         elif kind == "APIService":
             obj["spec"]["caBundle"] = base64.b64encode(ca_pem).decode()

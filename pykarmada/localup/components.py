@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from pykarmada.karmada.commandlines import CONTROL_PLANE_CONTROLLERS, karmada_apiserver_args
 from pykarmada.kube.config import Connection
 from pykarmada.localup.binaries import Binaries
 from pykarmada.localup.pki import ClusterPki, EtcdPki
@@ -23,18 +24,6 @@ from pykarmada.localup.state import Layout
 CONTROL_PLANE = "karmada"
 SERVICE_CIDR = "10.96.0.0/12"
 SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local"
-# The controllers of Karmada's control-plane kube-controller-manager (its own manifests' list).
-CONTROL_PLANE_CONTROLLERS = (
-    "namespace",
-    "garbagecollector",
-    "serviceaccount-token",
-    "ttl-after-finished",
-    "bootstrapsigner",
-    "tokencleaner",
-    "csrcleaner",
-    "csrsigning",
-    "clusterrole-aggregation",
-)
 
 
 @dataclass(frozen=True)
@@ -163,19 +152,12 @@ def apiserver_spec(bins: Binaries, layout: Layout, plan: ClusterPlan, etcd: Etcd
     ]
     if plan.is_control_plane:
         assert p.front_proxy_ca and p.front_proxy_client
-        argv += [
-            "--authorization-mode=RBAC",
-            "--enable-bootstrap-token-auth=true",
-            "--disable-admission-plugins=StorageObjectInUseProtection,ServiceAccount",
-            f"--requestheader-client-ca-file={p.front_proxy_ca.cert}",
-            "--requestheader-allowed-names=front-proxy-client",
-            "--requestheader-username-headers=X-Remote-User",
-            "--requestheader-group-headers=X-Remote-Group",
-            "--requestheader-extra-headers-prefix=X-Remote-Extra-",
-            f"--proxy-client-cert-file={p.front_proxy_client.cert}",
-            f"--proxy-client-key-file={p.front_proxy_client.key}",
-            f"--admission-control-config-file={admission_config(layout, plan)}",
-        ]
+        argv += karmada_apiserver_args(
+            front_proxy_ca=str(p.front_proxy_ca.cert),
+            front_proxy_client_cert=str(p.front_proxy_client.cert),
+            front_proxy_client_key=str(p.front_proxy_client.key),
+            admission_config=str(admission_config(layout, plan)),
+        )
     else:
         argv += ["--authorization-mode=Node,RBAC"]
     name = f"{plan.name}/kube-apiserver"

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from pykarmada.karmada import constants as c
+from pykarmada.karmada.commandlines import MODULES, controller_manager_args
 from pykarmada.karmada.join import join_cluster, refresh_join
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.conditions import get_condition, now_rfc3339, set_condition
@@ -35,12 +36,13 @@ def process_spec(ctx: InstallContext) -> ProcessSpec:
     argv = [
         sys.executable,
         "-m",
-        "pykarmada.controllers",
-        f"--kubeconfig={cp.kubeconfig(ctx.layout, NAME)}",
-        "--controllers=*",
-        "--leader-elect=true",
-        f"--metrics-bind-address=127.0.0.1:{cp.ports[f'{NAME}/metrics']}",
-        f"--health-probe-bind-address=127.0.0.1:{cp.ports[f'{NAME}/health']}",
+        MODULES[NAME],
+        *controller_manager_args(
+            kubeconfig=str(cp.kubeconfig(ctx.layout, NAME)),
+            metrics_bind_address=f"127.0.0.1:{cp.ports[f'{NAME}/metrics']}",
+            health_probe_bind_address=f"127.0.0.1:{cp.ports[f'{NAME}/health']}",
+            leader_namespace=c.KARMADA_SYSTEM_NAMESPACE,
+        ),
     ]
     gates = []  # one --feature-gates flag: a second would replace the first
     if not ctx.upstream_defaults:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pykarmada.karmada.commandlines import MODULES, webhook_args
 from pykarmada.kube.apply import apply_objects, load_manifests
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection
@@ -34,14 +35,16 @@ def webhook_spec(ctx: InstallContext) -> ProcessSpec:
     argv = [
         sys.executable,
         "-m",
-        "pykarmada.webhooks",
-        "--bind-address=127.0.0.1",
-        f"--secure-port={plan.ports[COMPONENT]}",
-        f"--tls-cert-file={serving.cert}",
-        f"--tls-private-key-file={serving.key}",
-        f"--client-ca-file={plan.pki.ca.cert}",
-        f"--metrics-bind-address=127.0.0.1:{plan.ports[f'{COMPONENT}/metrics']}",
-        f"--health-probe-bind-address=127.0.0.1:{plan.ports[f'{COMPONENT}/health']}",
+        MODULES[COMPONENT],
+        *webhook_args(
+            bind_address="127.0.0.1",
+            secure_port=plan.ports[COMPONENT],
+            cert=str(serving.cert),
+            key=str(serving.key),
+            client_ca=str(plan.pki.ca.cert),
+            metrics_bind_address=f"127.0.0.1:{plan.ports[f'{COMPONENT}/metrics']}",
+            health_probe_bind_address=f"127.0.0.1:{plan.ports[f'{COMPONENT}/health']}",
+        ),
     ]
     if not ctx.upstream_defaults:
         argv.append("--allow-no-execute-taint-policy=true")  # ClusterTaintPolicies may evict (see controllers.FAILOVER_FLAGS)

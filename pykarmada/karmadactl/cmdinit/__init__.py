@@ -1,0 +1,1 @@
+"""karmadactl init: certificates, rendering of manifests/, and installing them into a host cluster."""
