@@ -188,17 +188,20 @@ def test_cert_rotation_renews_a_certificate_near_its_end(local_env: LocalEnv, ag
     rotating = subprocess.Popen(agent.command("--controllers=certRotation", "--leader-elect=false", "--cert-rotation-checking-interval=2s", "--metrics-bind-address=0", "--health-probe-bind-address=0"),
                                 stdout=(tmp_path / "rotation.log").open("wb"), stderr=subprocess.STDOUT)
     try:
-        def pending() -> str | None:
-            for csr in local_env.kubectl_json("get", "csr")["items"]:
-                if csr["metadata"]["name"].startswith(f"{MEMBER}-") and not csr.get("status", {}).get("conditions"):
-                    return csr["metadata"]["name"]
-            return None
+        before = {csr["metadata"]["name"] for csr in local_env.kubectl_json("get", "csr")["items"]}
 
-        name = wait_for(pending, timeout=TIMEOUT, what="the rotation CSR")
+        def requested() -> str | None:
+            return next((csr["metadata"]["name"] for csr in local_env.kubectl_json("get", "csr")["items"]
+                         if csr["metadata"]["name"].startswith(f"{MEMBER}-") and csr["metadata"]["name"] not in before), None)
+
+        name = wait_for(requested, timeout=TIMEOUT, what="the rotation CSR")
         csr = local_env.kubectl_json("get", "csr", name)
         assert csr["spec"]["signerName"] == "kubernetes.io/kube-apiserver-client" and csr["spec"]["expirationSeconds"] == 3600
         assert csr["spec"]["usages"] == ["digital signature", "key encipherment", "client auth"]
-        local_env.kubectl("certificate", "approve", name)  # the agent CSR approver is not part of this test
+        # The controller process's agentcsrapproving approves it (this agent asks as the admin,
+        # whom RBAC allows certificatesigningrequests/clusteragent).
+        wait_for(lambda: any(c["type"] == "Approved" for c in local_env.kubectl_json("get", "csr", name).get("status", {}).get("conditions", [])),
+                 timeout=TIMEOUT, what="the rotation CSR approved")
 
         def rotated() -> dict | None:
             data = local_env.kubectl_json("get", "secret", "karmada-kubeconfig", "-n", "karmada-system", context=MEMBER)["data"]["karmada-kubeconfig"]
