@@ -185,11 +185,10 @@ def test_cert_rotation_renews_a_certificate_near_its_end(local_env: LocalEnv, ag
     local_env.kubectl("create", "namespace", "karmada-system", context=MEMBER, check=False)
     secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "karmada-kubeconfig", "namespace": "karmada-system"}, "data": {"karmada-kubeconfig": base64.b64encode(yaml.safe_dump(config).encode()).decode()}}
     local_env.kubectl("apply", "-f", "-", context=MEMBER, input=json.dumps(secret))
+    before = {csr["metadata"]["name"] for csr in local_env.kubectl_json("get", "csr")["items"]}
     rotating = subprocess.Popen(agent.command("--controllers=certRotation", "--leader-elect=false", "--cert-rotation-checking-interval=2s", "--metrics-bind-address=0", "--health-probe-bind-address=0"),
                                 stdout=(tmp_path / "rotation.log").open("wb"), stderr=subprocess.STDOUT)
     try:
-        before = {csr["metadata"]["name"] for csr in local_env.kubectl_json("get", "csr")["items"]}
-
         def requested() -> str | None:
             return next((csr["metadata"]["name"] for csr in local_env.kubectl_json("get", "csr")["items"]
                          if csr["metadata"]["name"].startswith(f"{MEMBER}-") and csr["metadata"]["name"] not in before), None)
