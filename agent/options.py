@@ -4,7 +4,6 @@ validation. Pure: parsing never touches a cluster, so it is unit-tested as it is
 from __future__ import annotations
 
 import argparse
-import re
 from dataclasses import dataclass, field
 
 from pykarmada.karmada.cluster import validate_name

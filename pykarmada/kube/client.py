@@ -182,6 +182,16 @@ class KubeClient:
     async def get(self, path: str, **params: Any) -> Any:
         return await self.request("GET", path, params=params)
 
+    async def exists(self, path: str) -> bool:
+        """Whether GET ``path`` finds the object (404: no; any other error is raised)."""
+        try:
+            await self.request("GET", path)
+            return True
+        except ApiError as e:
+            if e.not_found:
+                return False
+            raise
+
     async def list(self, path: str, **params: Any) -> dict[str, Any]:
         """List a collection, following ``continue`` tokens so the result holds every item."""
         items: list[Any] = []

@@ -58,16 +58,6 @@ def process_spec(ctx: InstallContext) -> ProcessSpec:
     return ProcessSpec(name, argv, ctx.layout.log_file(name))
 
 
-async def _joined(control_plane: KubeClient, name: str) -> bool:
-    try:
-        await control_plane.get(f"{c.CLUSTERS_PATH}/{name}")
-        return True
-    except ApiError as e:
-        if e.not_found:
-            return False
-        raise
-
-
 async def join_member(control_plane: KubeClient, member: ClusterPlan) -> None:
     region, zone = member_region_zone(member.index)
     async with KubeClient(member.connection("admin")) as member_client:
@@ -115,7 +105,7 @@ async def join_members(ctx: InstallContext, members: list[ClusterPlan], pull_mem
     since = now_rfc3339()
     everyone = [*members, *pull_members]
     async with KubeClient(ctx.control_plane.connection("admin")) as client:
-        existing = {m.name for m in everyone if await _joined(client, m.name)}
+        existing = {m.name for m in everyone if await client.exists(f"{c.CLUSTERS_PATH}/{m.name}")}
         moved = {m.name for m in members if m.name in existing and await refresh_member(client, m)}
         moved |= {m.name for m in pull_members if m.name in existing and not ctx.starter.is_running(f"{m.name}/{pull.AGENT}")}
         restarting = not ctx.starter.is_running(f"karmada/{NAME}")

@@ -63,13 +63,7 @@ async def _karmadactl(ctx: InstallContext, member: ClusterPlan, step: str, *args
 async def registered(member: ClusterPlan) -> bool:
     """Whether register completed for ``member`` (its agent creates the Cluster later)."""
     async with KubeClient(member.connection("admin")) as client:
-        try:
-            await client.get(f"/api/v1/namespaces/{AGENT_NAMESPACE}/secrets/{AGENT_SECRET}")
-            return True
-        except ApiError as e:
-            if e.not_found:
-                return False
-            raise
+        return await client.exists(f"/api/v1/namespaces/{AGENT_NAMESPACE}/secrets/{AGENT_SECRET}")
 
 
 async def register(ctx: InstallContext, member: ClusterPlan) -> None:

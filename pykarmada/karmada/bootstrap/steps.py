@@ -80,19 +80,9 @@ async def delete_objects(client: KubeClient, refs: list[ObjectRef]) -> list[str]
     return failures
 
 
-async def exists(client: KubeClient, path: str) -> bool:
-    try:
-        await client.get(path)
-        return True
-    except ApiError as e:
-        if e.not_found:
-            return False
-        raise
-
-
 async def preflight(member: KubeClient, namespace: str) -> list[str]:
     """What in the member shows an agent is installed already (register then stops)."""
-    if not await exists(member, f"/api/v1/namespaces/{namespace}"):
+    if not await member.exists(f"/api/v1/namespaces/{namespace}"):
         return []
     checks = (
         (f"/api/v1/namespaces/{namespace}/secrets/{AGENT_KUBECONFIG_SECRET}", f"{namespace}/{AGENT_KUBECONFIG_SECRET} Secret already exists"),
@@ -102,7 +92,7 @@ async def preflight(member: KubeClient, namespace: str) -> list[str]:
     errors = []
     for path, message in checks:
         try:
-            if await exists(member, path):
+            if await member.exists(path):
                 errors.append(message)
         except ApiError as e:
             errors.append(str(e))

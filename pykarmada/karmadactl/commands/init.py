@@ -91,7 +91,6 @@ def init(**o: Any) -> None:
 
 
 async def _init(host_conn: Connection, opts: render.InitOptions, o: dict[str, Any], ips: list[str], dns: list[str]) -> None:
-    say = (lambda line: click.echo(line, err=True)) if o["dry_run"] else click.echo
     async with KubeClient(host_conn) as host:
         try:
             await host.get("/version")

@@ -59,16 +59,6 @@ def promotion_policy(obj: dict[str, Any], policy_name: str, cluster: str, *, dep
     }
 
 
-async def _absent(client: KubeClient, path: str) -> bool:
-    try:
-        await client.get(path)
-        return False
-    except ApiError as e:
-        if e.not_found:
-            return True
-        raise
-
-
 def _policy_path(policy: dict[str, Any]) -> str:
     ns = policy["metadata"].get("namespace")
     base = f"/apis/policy.karmada.io/v1alpha1/namespaces/{ns}/propagationpolicies" if ns else "/apis/policy.karmada.io/v1alpha1/clusterpropagationpolicies"
@@ -115,7 +105,7 @@ def promote(resource_type: str, name: str, cluster: str, cluster_kubeconfig: str
 async def _promote(cp_conn: Connection, member_conn: Connection, resource_type: str, name: str, namespace: str, cluster: str, *,
                    auto_create_policy: bool, policy_name: str, dependencies: bool, output: str, dry_run: bool) -> None:
     async with KubeClient(cp_conn) as cp, KubeClient(member_conn) as member:
-        if await _absent(cp, f"{c.CLUSTERS_PATH}/{cluster}"):
+        if not await cp.exists(f"{c.CLUSTERS_PATH}/{cluster}"):
             raise click.ClickException(f'cluster "{cluster}" not found: it is not joined to the control plane')
         info, _ = await resolve_resource(member, resource_type)
         ns = namespace if info.namespaced else None
@@ -136,10 +126,10 @@ async def _promote(cp_conn: Connection, member_conn: Connection, resource_type: 
             return
         deps = await _dependencies(member, template, cluster) if dependencies else []
         # Every check before the first write.
-        if not await _absent(cp, info.path(namespace=ns, name=name)):
+        if await cp.exists(info.path(namespace=ns, name=name)):
             click.echo(f"Resource {_where(info, template)} already exist in karmada control plane, you can edit PropagationPolicy and OverridePolicy to propagate it", err=True)
             return
-        if policy is not None and not await _absent(cp, _policy_path(policy)):
+        if policy is not None and await cp.exists(_policy_path(policy)):
             what = f"{policy['kind']}({(ns + '/') if ns else ''}{policy['metadata']['name']})"
             raise click.ClickException(f"the {what} already exist, please edit it to propagate resource")
         if dry_run:

@@ -116,7 +116,7 @@ class Registration:
             self.generator = self._client(info.ca_pem, client_cert_pem=cert, client_key_pem=key)
             try:
                 self.say("[karmada-agent-start] Waiting to check cluster exists")
-                if await steps.exists(self.generator, f"{c.CLUSTERS_PATH}/{plan.cluster}"):
+                if await self.generator.exists(f"{c.CLUSTERS_PATH}/{plan.cluster}"):
                     raise steps.StepError(f"failed to register as cluster with name {plan.cluster} already exists")
                 self.say("[karmada-agent-start] Assign the necessary RBAC permissions to the agent")
                 self.control_plane_created = await steps.create_objects(self.generator, control_plane_objects(plan.settings))
