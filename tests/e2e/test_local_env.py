@@ -157,8 +157,9 @@ def test_local_down_leaves_no_process_and_frees_ports(tmp_path: Path) -> None:
     env = envlib.start(tmp_path, members=1, nodes_per_member=1)
     records, ports = env.state.processes, env.state.ports
     # etcd; control plane: apiserver, kcm, our servers (aggregated apiserver, webhook), controllers,
-    # descheduler; one member and its scheduler-estimator
-    assert len(records) == 1 + 2 + len(karmada.COMPONENTS) + 2 + 4 + 1
+    # descheduler; one member, its scheduler-estimator and (the one member is Pull by default) its agent
+    assert env.state.pull_members == ["member1"]
+    assert len(records) == 1 + 2 + len(karmada.COMPONENTS) + 2 + 4 + 1 + 1
     karmadactl("local-down", f"--state-dir={env.state_dir}", f"--kubeconfig-dir={env.kubeconfig_dir}")
     assert [r.name for r in records if processes.is_running(r)] == []
     assert [name for name, port in ports.items() if not is_port_free(port)] == []
