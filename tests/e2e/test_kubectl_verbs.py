@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -103,12 +104,13 @@ def test_logs_exec_and_attach_reach_a_member_pod(local_env: LocalEnv) -> None:
         assert failing.returncode == 1 and "exit status 3" in failing.stderr
         # attach: the stream reaches the member's kwok. kwok follows its log file with inotify, which
         # a busy machine may have exhausted; then kwok's own error comes back through the proxy.
+        # Its own process group: stopping it must stop the kubectl it runs too.
         attach = subprocess.Popen([*KARMADACTL, "attach", "box", "-n", ns, "-s", "members", "--cluster", "member1", kc],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
         try:
             out, err = attach.communicate(timeout=30)  # kwok's error ends it; its output follows forever
         except subprocess.TimeoutExpired:
-            attach.kill()
+            os.killpg(attach.pid, signal.SIGKILL)
             out, err = attach.communicate()
         assert "simulated container" in out or "error attaching to container" in err, (out, err)
     finally:
