@@ -10,6 +10,7 @@ from pykarmada.controllers.cluster.health_monitor import LEASES_PATH, ClusterHea
 from pykarmada.controllers.cluster.taint_manager import NoExecuteTaintManager
 from pykarmada.controllers.cluster.taint_policy import ClusterTaintPolicyController
 from pykarmada.controllers.gracefuleviction.graceful_eviction import GracefulEvictionController
+from pykarmada.controllers.applicationfailover.application_failover import ApplicationFailoverController
 from pykarmada.controllers.status.cluster_status import ClusterStatusController
 from pykarmada.controllers.status.binding_status import BindingStatusController
 from pykarmada.controllers.context import ControllerContext
@@ -26,7 +27,7 @@ from pykarmada.controllers.common.templates import TemplateReader
 from pykarmada.karmada import constants as c
 from pykarmada.karmada.constants import CLUSTERS_PATH
 from pykarmada.kube.client import KubeClient
-from pykarmada.karmada.features import FAILOVER
+from pykarmada.karmada.features import FAILOVER, GRACEFUL_EVICTION
 from pykarmada.kube.controller import Controller, ControllerGroup, Runnable
 from pykarmada.kube.informer import Informer, object_key
 from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY, RateLimiter, low_priority_when_listed
@@ -79,6 +80,17 @@ def setup_cluster_taint_policy(ctx: ControllerContext) -> Runnable | None:
 def setup_graceful_eviction(ctx: ControllerContext) -> Runnable:
     rbs, crbs = ctx.informer(c.RESOURCE_BINDINGS_PATH), ctx.informer(c.CLUSTER_RESOURCE_BINDINGS_PATH)
     reconciler = GracefulEvictionController(ctx.control_plane, rbs, crbs, timeout=ctx.options.graceful_eviction_timeout)
+    ctrl = Controller(reconciler.name, reconciler.reconcile, workers=ctx.options.workers)
+    rbs.add_handler(reconciler.on_binding(low_priority_when_listed(ctrl.queue, rbs)))
+    crbs.add_handler(reconciler.on_binding(low_priority_when_listed(ctrl.queue, crbs)))
+    return ctrl
+
+
+def setup_application_failover(ctx: ControllerContext) -> Runnable:
+    """Not gated, as upstream; purgeMode Gracefully needs gate GracefulEviction."""
+    rbs, crbs = ctx.informer(c.RESOURCE_BINDINGS_PATH), ctx.informer(c.CLUSTER_RESOURCE_BINDINGS_PATH)
+    graceful = ctx.options.feature_gates.enabled(GRACEFUL_EVICTION)
+    reconciler = ApplicationFailoverController(ctx.control_plane, rbs, crbs, graceful_eviction=graceful)
     ctrl = Controller(reconciler.name, reconciler.reconcile, workers=ctx.options.workers)
     rbs.add_handler(reconciler.on_binding(low_priority_when_listed(ctrl.queue, rbs)))
     crbs.add_handler(reconciler.on_binding(low_priority_when_listed(ctrl.queue, crbs)))
@@ -296,6 +308,7 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Runnable | None]] = {
     c.CONTROLLER_DEPENDENCIES_DISTRIBUTOR: setup_dependencies_distributor,
     "agentcsrapproving": setup_agent_csr_approving,
     c.CONTROLLER_GRACEFUL_EVICTION: setup_graceful_eviction,
+    c.CONTROLLER_APPLICATION_FAILOVER: setup_application_failover,
     c.CONTROLLER_CLUSTER_TAINT_POLICY: setup_cluster_taint_policy,
 }
 
