@@ -27,7 +27,7 @@ from pykarmada.controllers.common.templates import TemplateReader
 from pykarmada.karmada import constants as c
 from pykarmada.karmada.constants import CLUSTERS_PATH
 from pykarmada.kube.client import KubeClient
-from pykarmada.karmada.features import FAILOVER, GRACEFUL_EVICTION
+from pykarmada.karmada.features import FAILOVER, GRACEFUL_EVICTION, POLICY_PREEMPTION
 from pykarmada.kube.controller import Controller, ControllerGroup, Runnable
 from pykarmada.kube.informer import Informer, object_key
 from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY, RateLimiter, low_priority_when_listed
@@ -215,7 +215,7 @@ def setup_detector(ctx: ControllerContext) -> Controller:
                  c.CLUSTER_OVERRIDE_POLICIES_PATH, c.RESOURCE_BINDINGS_PATH, c.CLUSTER_RESOURCE_BINDINGS_PATH, CRDS):
         ctx.informer(path)
     watch_client = KubeClient(ctx.control_plane.connection, user_agent="karmada-controller-manager", max_connections=TEMPLATE_WATCH_CONNECTIONS)
-    detector = Detector(ctx.control_plane, watch_client, ctx.informers)
+    detector = Detector(ctx.control_plane, watch_client, ctx.informers, preemption=ctx.options.feature_gates.enabled(POLICY_PREEMPTION))
     # Upstream's 5 goroutines per queue; asyncio workers only wait on the API server, so a few
     # more of them keep throughput up when each call takes tens of milliseconds.
     ctrl = DetectorController(detector, workers=max(ctx.options.workers, 5) * 2)

@@ -24,8 +24,13 @@ STATUS_UNKNOWN_MESSAGE = "Cluster status controller stopped posting cluster stat
 
 
 # A development environment shows cluster failover at once: gates Failover and GracefulEviction
-# on and NoExecute taints evicting (upstream defaults all but GracefulEviction to off).
-FAILOVER_FLAGS = ("--feature-gates=Failover=true,GracefulEviction=true", "--enable-no-execute-taint-eviction=true")
+# on and NoExecute taints evicting (upstream defaults all but GracefulEviction to off). Policy
+# preemption is on too, as upstream's local-up deploys its controller manager with every alpha
+# and beta gate on (AllAlpha=true,AllBeta=true).
+FAILOVER_FLAGS = (
+    "--feature-gates=Failover=true,GracefulEviction=true,PropagationPolicyPreemption=true",
+    "--enable-no-execute-taint-eviction=true",
+)
 
 
 def process_spec(ctx: InstallContext) -> ProcessSpec:

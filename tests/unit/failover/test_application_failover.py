@@ -58,3 +58,4 @@ def test_the_task_left_on_the_binding() -> None:
     assert out["clusters"] == [{"name": "m2", "replicas": 1}]
     assert out["gracefulEvictionTasks"] == [{"fromCluster": "m1", "purgeMode": "Never", "replicas": 2, "reason": "ApplicationFailure",
                                              "producer": PRODUCER, "suppressDeletion": True}]  # fmt: skip
+
