@@ -11,6 +11,7 @@ from pykarmada.controllers.cluster.taint_manager import NoExecuteTaintManager
 from pykarmada.controllers.cluster.taint_policy import ClusterTaintPolicyController
 from pykarmada.controllers.gracefuleviction.graceful_eviction import GracefulEvictionController
 from pykarmada.controllers.applicationfailover.application_failover import ApplicationFailoverController
+from pykarmada.controllers.workloadrebalancer.workload_rebalancer import WorkloadRebalancerController
 from pykarmada.controllers.status.cluster_status import ClusterStatusController
 from pykarmada.controllers.status.binding_status import BindingStatusController
 from pykarmada.controllers.context import ControllerContext
@@ -94,6 +95,14 @@ def setup_application_failover(ctx: ControllerContext) -> Runnable:
     ctrl = Controller(reconciler.name, reconciler.reconcile, workers=ctx.options.workers)
     rbs.add_handler(reconciler.on_binding(low_priority_when_listed(ctrl.queue, rbs)))
     crbs.add_handler(reconciler.on_binding(low_priority_when_listed(ctrl.queue, crbs)))
+    return ctrl
+
+
+def setup_workload_rebalancer(ctx: ControllerContext) -> Runnable:
+    rebalancers = ctx.informer(c.WORKLOAD_REBALANCERS_PATH)
+    reconciler = WorkloadRebalancerController(ctx.control_plane, rebalancers)
+    ctrl = Controller(reconciler.name, reconciler.reconcile, workers=ctx.options.workers)
+    rebalancers.add_handler(reconciler.on_rebalancer(low_priority_when_listed(ctrl.queue, rebalancers)))
     return ctrl
 
 
@@ -309,6 +318,7 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Runnable | None]] = {
     "agentcsrapproving": setup_agent_csr_approving,
     c.CONTROLLER_GRACEFUL_EVICTION: setup_graceful_eviction,
     c.CONTROLLER_APPLICATION_FAILOVER: setup_application_failover,
+    c.CONTROLLER_WORKLOAD_REBALANCER: setup_workload_rebalancer,
     c.CONTROLLER_CLUSTER_TAINT_POLICY: setup_cluster_taint_policy,
 }
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 # ---- API groups and kinds ----------------------------------------------------------------------
 POLICY_GROUP = "policy.karmada.io"
 WORK_GROUP = "work.karmada.io"
+APPS_GROUP = "apps.karmada.io"
+APPS_V1ALPHA1 = "apps.karmada.io/v1alpha1"
+KIND_WORKLOAD_REBALANCER = "WorkloadRebalancer"
+WORKLOAD_REBALANCERS_PATH = "/apis/apps.karmada.io/v1alpha1/workloadrebalancers"
 POLICY_V1ALPHA1 = f"{POLICY_GROUP}/v1alpha1"
 WORK_V1ALPHA1 = f"{WORK_GROUP}/v1alpha1"
 WORK_V1ALPHA2 = f"{WORK_GROUP}/v1alpha2"
@@ -165,6 +169,7 @@ CONTROLLER_NAMESPACE = "namespace"
 CONTROLLER_DEPENDENCIES_DISTRIBUTOR = "dependencies-distributor"
 CONTROLLER_GRACEFUL_EVICTION = "gracefulEviction"
 CONTROLLER_APPLICATION_FAILOVER = "applicationFailover"
+CONTROLLER_WORKLOAD_REBALANCER = "workloadRebalancer"
 CONTROLLER_CLUSTER_TAINT_POLICY = "clustertaintpolicy"
 # Event sources (``source.component``) as upstream's recorders name themselves.
 COMPONENT_BINDING_CONTROLLER = "binding-controller"
