@@ -17,7 +17,7 @@ import pytest
 
 from tests.e2e.framework import failover as fo
 from tests.e2e.framework.env import LocalEnv
-from tests.e2e.framework.propagation import apply, events, namespace, scheduled
+from tests.e2e.framework.propagation import apply, deployment, events, namespace, scheduled
 from tests.e2e.framework.wait import wait_for
 
 PRODUCER = "resource-binding-application-failover-controller"
@@ -28,14 +28,6 @@ def ns(local_env: LocalEnv) -> Iterator[str]:
     with namespace(local_env, "af") as name:
         yield name
 
-
-def _deployment(name: str, ns: str, replicas: int) -> dict:
-    labels = {"app": name}
-    return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": ns, "labels": labels},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
-                 "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "main", "image": "nginx"}]}}},
-    }  # fmt: skip
 
 
 def _policy(name: str, ns: str, clusters: list[str], application: dict) -> dict:
@@ -63,7 +55,7 @@ def _break(env: LocalEnv, ns: str, name: str, cluster: str) -> None:
 
 def test_policy_failover_field_reaches_the_binding_with_webhook_defaults(local_env: LocalEnv, ns: str) -> None:
     name = "defaults"
-    apply(local_env, ns, _deployment(name, ns, 1), _policy(name, ns, ["member1"], {"decisionConditions": {}}))
+    apply(local_env, ns, deployment(name, ns, 1), _policy(name, ns, ["member1"], {"decisionConditions": {}}))
     b = wait_for(lambda: (b := fo.binding(local_env, ns, name)) and b["spec"].get("failover") and b, timeout=60, what="failover on the binding")
     assert b["spec"]["failover"]["application"] == {"decisionConditions": {"tolerationSeconds": 300}, "purgeMode": "Gracefully", "gracePeriodSeconds": 600}
     bad = _policy("bad", ns, ["member1"], {"decisionConditions": {}, "purgeMode": "Never", "gracePeriodSeconds": 10})
@@ -74,7 +66,7 @@ def test_policy_failover_field_reaches_the_binding_with_webhook_defaults(local_e
 def test_an_unhealthy_application_moves_to_another_member(local_env: LocalEnv, ns: str) -> None:
     name = "fragile"
     application = {"decisionConditions": {"tolerationSeconds": 5}, "purgeMode": "Gracefully", "gracePeriodSeconds": 120}
-    apply(local_env, ns, _deployment(name, ns, 2), _policy(name, ns, ["member1", "member2"], application))
+    apply(local_env, ns, deployment(name, ns, 2), _policy(name, ns, ["member1", "member2"], application))
     (old,) = wait_for(lambda: _placed_and_healthy(local_env, ns, name), timeout=90, what="placed and healthy")
     new = "member2" if old == "member1" else "member1"
     try:

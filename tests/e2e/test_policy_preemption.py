@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e.framework.env import LocalEnv
 from tests.e2e.framework.metrics import endpoint, scrape
-from tests.e2e.framework.propagation import apply, events, get, namespace, scheduled
+from tests.e2e.framework.propagation import apply, deployment, events, get, namespace, scheduled
 from tests.e2e.framework.wait import wait_for
 
 
@@ -21,14 +21,6 @@ def ns(local_env: LocalEnv) -> Iterator[str]:
     with namespace(local_env, "pre") as name:
         yield name
 
-
-def _deployment(name: str, ns: str) -> dict:
-    labels = {"app": name}
-    return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": ns, "labels": labels},
-        "spec": {"replicas": 1, "selector": {"matchLabels": labels},
-                 "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "main", "image": "nginx"}]}}},
-    }  # fmt: skip
 
 
 def _spec(name: str, ns: str, cluster: str, **extra: object) -> dict:
@@ -55,7 +47,7 @@ def _preempt_events(env: LocalEnv, ns: str, name: str) -> list[dict]:
 
 def test_higher_priority_policy_preempts_a_lower_one(local_env: LocalEnv, ns: str) -> None:
     name = "contested"
-    apply(local_env, ns, _deployment(name, ns), _pp("low", ns, _spec(name, ns, "member1", priority=1)))
+    apply(local_env, ns, deployment(name, ns), _pp("low", ns, _spec(name, ns, "member1", priority=1)))
     wait_for(lambda: _placed(local_env, ns, name) == {"member1": 1}, timeout=60, what="placed by the low-priority policy")
     before = scrape(endpoint(local_env, "karmada-controller-manager/metrics")).value("policy_preemption_total", result="success") or 0
     # Equal priority does not preempt.
@@ -77,7 +69,7 @@ def test_propagation_policy_preempts_a_cluster_propagation_policy(local_env: Loc
             "spec": _spec(name, ns, "member1", priority=100)}  # fmt: skip
     local_env.kubectl("apply", "-f", "-", input=json.dumps(body))
     try:
-        apply(local_env, ns, _deployment(name, ns))
+        apply(local_env, ns, deployment(name, ns))
         wait_for(lambda: _placed(local_env, ns, name) == {"member1": 1}, timeout=60, what="placed by the ClusterPropagationPolicy")
         assert _claimed_by(local_env, ns, name) == {"name": cpp}
         apply(local_env, ns, _pp("mine", ns, _spec(name, ns, "member2", preemption="Always")))

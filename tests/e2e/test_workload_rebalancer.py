@@ -13,7 +13,7 @@ from datetime import datetime
 import pytest
 
 from tests.e2e.framework.env import LocalEnv
-from tests.e2e.framework.propagation import apply, get, namespace, scheduled
+from tests.e2e.framework.propagation import apply, deployment, get, namespace, scheduled
 from tests.e2e.framework.wait import wait_for
 
 
@@ -26,14 +26,6 @@ def ns(local_env: LocalEnv) -> Iterator[str]:
 def _time(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
-
-def _deployment(name: str, ns: str) -> dict:
-    labels = {"app": name}
-    return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": ns, "labels": labels},
-        "spec": {"replicas": 2, "selector": {"matchLabels": labels},
-                 "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "main", "image": "nginx"}]}}},
-    }  # fmt: skip
 
 
 def _policy(name: str, ns: str) -> dict:
@@ -60,7 +52,7 @@ def rebalancer(local_env: LocalEnv) -> Iterator[str]:
 
 def test_rebalancer_triggers_a_fresh_schedule_and_reports_each_workload(local_env: LocalEnv, ns: str, rebalancer: str) -> None:
     name = "rebalanced"
-    apply(local_env, ns, _deployment(name, ns), _policy(name, ns))
+    apply(local_env, ns, deployment(name, ns, 2), _policy(name, ns))
     wait_for(lambda: scheduled(_binding(local_env, ns, name)), timeout=60, what="scheduled")
     last = _time(_binding(local_env, ns, name)["status"]["lastScheduledTime"])
     # Times have a resolution of one second: the rebalancer must be created after the last schedule's second.
@@ -88,7 +80,7 @@ def test_rebalancer_triggers_a_fresh_schedule_and_reports_each_workload(local_en
 
 def test_ttl_deletes_the_finished_rebalancer_and_bad_specs_are_refused(local_env: LocalEnv, ns: str, rebalancer: str) -> None:
     name = "ttl"
-    apply(local_env, ns, _deployment(name, ns), _policy(name, ns))
+    apply(local_env, ns, deployment(name, ns, 2), _policy(name, ns))
     wait_for(lambda: scheduled(_binding(local_env, ns, name)), timeout=60, what="scheduled")
     body = {"apiVersion": "apps.karmada.io/v1alpha1", "kind": "WorkloadRebalancer", "metadata": {"name": rebalancer},
             "spec": {"ttlSecondsAfterFinished": 3, "workloads": [{"apiVersion": "apps/v1", "kind": "Deployment", "namespace": ns, "name": name}]}}  # fmt: skip
