@@ -59,3 +59,18 @@ def test_the_task_left_on_the_binding() -> None:
     assert out["gracefulEvictionTasks"] == [{"fromCluster": "m1", "purgeMode": "Never", "replicas": 2, "reason": "ApplicationFailure",
                                              "producer": PRODUCER, "suppressDeletion": True}]  # fmt: skip
 
+
+
+def test_which_bindings_application_failover_looks_at() -> None:
+    from pykarmada.controllers.applicationfailover.application_failover import ApplicationFailoverController
+
+    binding = {
+        "spec": {"resource": {"apiVersion": "apps/v1", "kind": "Deployment"}, "propagateDeps": True,
+                 "failover": {"application": {"decisionConditions": {"tolerationSeconds": 5}}}},
+        "status": {"aggregatedStatus": [{"clusterName": "m1", "health": "Unhealthy"}]},
+    }  # fmt: skip
+    assert ApplicationFailoverController.applies(binding)
+    assert not ApplicationFailoverController.applies({**binding, "status": {}}), "no status yet"
+    assert not ApplicationFailoverController.applies({**binding, "spec": {**binding["spec"], "propagateDeps": False}})
+    assert not ApplicationFailoverController.applies({**binding, "spec": {**binding["spec"], "resource": {"kind": "ConfigMap"}}}), "no health rule"
+    assert not ApplicationFailoverController.applies({**binding, "spec": {**binding["spec"], "failover": {}}})
