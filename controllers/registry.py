@@ -10,6 +10,8 @@ from pykarmada.controllers.cluster.health_monitor import LEASES_PATH, ClusterHea
 from pykarmada.controllers.cluster.taint_manager import NoExecuteTaintManager
 from pykarmada.controllers.cluster.taint_policy import ClusterTaintPolicyController
 from pykarmada.controllers.gracefuleviction.graceful_eviction import GracefulEvictionController
+from pykarmada.controllers.applicationfailover.application_failover import ApplicationFailoverController
+from pykarmada.controllers.workloadrebalancer.workload_rebalancer import WorkloadRebalancerController
 from pykarmada.controllers.status.cluster_status import ClusterStatusController
 from pykarmada.controllers.status.binding_status import BindingStatusController
 from pykarmada.controllers.context import ControllerContext
@@ -29,7 +31,7 @@ from pykarmada.karmada import features
 from pykarmada.karmada.estimation.client import EstimatorClient
 from pykarmada.karmada.constants import CLUSTERS_PATH
 from pykarmada.kube.client import KubeClient
-from pykarmada.karmada.features import FAILOVER
+from pykarmada.karmada.features import FAILOVER, GRACEFUL_EVICTION, POLICY_PREEMPTION
 from pykarmada.kube.controller import Controller, ControllerGroup, Runnable
 from pykarmada.kube.informer import Informer, object_key
 from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY, RateLimiter, low_priority_when_listed
@@ -85,6 +87,25 @@ def setup_graceful_eviction(ctx: ControllerContext) -> Runnable:
     ctrl = Controller(reconciler.name, reconciler.reconcile, workers=ctx.options.workers)
     rbs.add_handler(reconciler.on_binding(low_priority_when_listed(ctrl.queue, rbs)))
     crbs.add_handler(reconciler.on_binding(low_priority_when_listed(ctrl.queue, crbs)))
+    return ctrl
+
+
+def setup_application_failover(ctx: ControllerContext) -> Runnable:
+    """Not gated, as upstream; purgeMode Gracefully needs gate GracefulEviction."""
+    rbs, crbs = ctx.informer(c.RESOURCE_BINDINGS_PATH), ctx.informer(c.CLUSTER_RESOURCE_BINDINGS_PATH)
+    graceful = ctx.options.feature_gates.enabled(GRACEFUL_EVICTION)
+    reconciler = ApplicationFailoverController(ctx.control_plane, rbs, crbs, graceful_eviction=graceful)
+    ctrl = Controller(reconciler.name, reconciler.reconcile, workers=ctx.options.workers)
+    rbs.add_handler(reconciler.on_binding(low_priority_when_listed(ctrl.queue, rbs)))
+    crbs.add_handler(reconciler.on_binding(low_priority_when_listed(ctrl.queue, crbs)))
+    return ctrl
+
+
+def setup_workload_rebalancer(ctx: ControllerContext) -> Runnable:
+    rebalancers = ctx.informer(c.WORKLOAD_REBALANCERS_PATH)
+    reconciler = WorkloadRebalancerController(ctx.control_plane, rebalancers)
+    ctrl = Controller(reconciler.name, reconciler.reconcile, workers=ctx.options.workers)
+    rebalancers.add_handler(reconciler.on_rebalancer(low_priority_when_listed(ctrl.queue, rebalancers)))
     return ctrl
 
 
@@ -206,7 +227,7 @@ def setup_detector(ctx: ControllerContext) -> Controller:
                  c.CLUSTER_OVERRIDE_POLICIES_PATH, c.RESOURCE_BINDINGS_PATH, c.CLUSTER_RESOURCE_BINDINGS_PATH, CRDS):
         ctx.informer(path)
     watch_client = KubeClient(ctx.control_plane.connection, user_agent="karmada-controller-manager", max_connections=TEMPLATE_WATCH_CONNECTIONS)
-    detector = Detector(ctx.control_plane, watch_client, ctx.informers)
+    detector = Detector(ctx.control_plane, watch_client, ctx.informers, preemption=ctx.options.feature_gates.enabled(POLICY_PREEMPTION))
     # Upstream's 5 goroutines per queue; asyncio workers only wait on the API server, so a few
     # more of them keep throughput up when each call takes tens of milliseconds.
     ctrl = DetectorController(detector, workers=max(ctx.options.workers, 5) * 2)
@@ -305,6 +326,8 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Runnable | None]] = {
     c.CONTROLLER_DEPENDENCIES_DISTRIBUTOR: setup_dependencies_distributor,
     "agentcsrapproving": setup_agent_csr_approving,
     c.CONTROLLER_GRACEFUL_EVICTION: setup_graceful_eviction,
+    c.CONTROLLER_APPLICATION_FAILOVER: setup_application_failover,
+    c.CONTROLLER_WORKLOAD_REBALANCER: setup_workload_rebalancer,
     c.CONTROLLER_CLUSTER_TAINT_POLICY: setup_cluster_taint_policy,
 }
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from pykarmada.controllers.common.apiutil import binding_path, metadata_patch
 from pykarmada.controllers.detector.policies import PolicyKey, PolicyReconciler, TemplateKey
+from pykarmada.controllers.detector.preemption import Preemption
 from pykarmada.kube.events import NORMAL, WARNING, EventRecorder
 from pykarmada.controllers.common.templates import TemplateKind, TemplateReader, discover_template_kinds, typed
 from pykarmada.karmada import constants as C
@@ -69,6 +70,7 @@ class Detector:
         informers: dict[str, Informer],
         *,
         skipped_namespaces: tuple[str, ...] = C.DEFAULT_SKIPPED_PROPAGATING_NAMESPACES,
+        preemption: bool = False,
     ) -> None:
         self.client, self.watch_client, self.informers = client, watch_client, informers
         self.reader = TemplateReader(client, informers)
@@ -81,6 +83,7 @@ class Detector:
         self.waiting: set[TemplateKey] = set()
         self.queue: Any = None
         self.policies = PolicyReconciler(self)
+        self.preemption = Preemption(self, self.recorder, enabled=preemption)
         # Bindings we created that the informer has not shown yet (creation expectations), so a
         # quick second look at the template does not try to create them again.
         self._created: dict[tuple[str, str], Obj] = {}
@@ -281,6 +284,13 @@ class Detector:
                 return None  # deleted meanwhile: its binding goes with it
             raise
         return typed(updated, template["apiVersion"], template["kind"])
+
+    async def preempt(self, policy: Obj) -> None:
+        if self.preemption.wanted(policy):
+            await self.preemption.run(policy)
+
+    def deprioritized(self, kind: str, old: Obj, new: Obj) -> None:
+        self.preemption.deprioritized(kind, old, new)
 
     async def _schedule_priority(self, policy: Mapping[str, Any]) -> int | None:
         sp = (policy.get("spec") or {}).get("schedulePriority")

@@ -72,6 +72,10 @@ class DetectorState(Protocol):
 
     async def patch_template(self, template: Obj, wanted: Obj) -> Obj | None: ...
 
+    async def preempt(self, policy: Obj) -> None: ...
+
+    def deprioritized(self, kind: str, old: Obj, new: Obj) -> None: ...
+
 
 class PolicyReconciler:
     def __init__(self, detector: DetectorState) -> None:
@@ -93,6 +97,7 @@ class PolicyReconciler:
                 newly_deleting = bool(meta.get("deletionTimestamp")) and not old_meta.get("deletionTimestamp")
                 if old_meta.get("generation") == meta.get("generation") and not newly_deleting:
                     return
+                self.d.deprioritized(kind, old, obj)
             priority = LOW_PRIORITY if informer.in_initial_list else HIGH_PRIORITY
             self.d.queue.add(PolicyKey(kind, meta.get("namespace") or "", meta.get("name") or ""), priority)
 
@@ -164,6 +169,8 @@ class PolicyReconciler:
             self.d.queue.add(TemplateKey(waiting.api_version, waiting.kind, waiting.namespace, waiting.name, lazy), LOW_PRIORITY)
         if matched:
             log.info("%s: %d waiting template(s) matched", key, len(matched))
+        # 4. A policy with preemption Always takes its named templates from weaker claims.
+        await self.d.preempt(policy)
         return None
 
     async def _release_all(self, policy: Obj, pid: str) -> None:

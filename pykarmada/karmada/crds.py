@@ -1,5 +1,5 @@
-"""The CustomResourceDefinitions of Karmada's policy and work APIs, built from the schemas of
-``schema_policy`` and ``schema_work``. ``hack/gen_crds.py`` writes them to ``manifests/crds``; a
+"""The CustomResourceDefinitions of Karmada's policy, work and apps APIs, built from the schemas
+of ``schema_policy``, ``schema_work`` and ``schema_apps``. ``hack/gen_crds.py`` writes them to ``manifests/crds``; a
 unit test keeps the committed files equal to what this module builds.
 
 Deviation from upstream: ResourceBinding and ClusterResourceBinding are served as v1alpha2 only,
@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from pykarmada.karmada import constants as c
-from pykarmada.karmada import schema_policy, schema_work
+from pykarmada.karmada import schema_apps, schema_policy, schema_work
 from pykarmada.karmada.openapi import Schema, array, obj, string, string_map
 
 AGE = {"name": "AGE", "type": "date", "jsonPath": ".metadata.creationTimestamp"}
@@ -84,6 +84,9 @@ CRDS = (
     CrdDef(c.WORK_GROUP, "v1alpha1", c.KIND_WORK, "works", "wk", True,
            "The objects to apply in one member cluster, and their status there.",
            schema_work.work_spec, schema_work.work_status, WORK_COLUMNS),
+    CrdDef(c.APPS_GROUP, "v1alpha1", c.KIND_WORKLOAD_REBALANCER, "workloadrebalancers", "", False,
+           "Schedules the named workloads afresh, once.",
+           schema_apps.rebalancer_spec, schema_apps.rebalancer_status),
 )  # fmt: skip
 
 _BY_KIND = {d.kind: d for d in CRDS}

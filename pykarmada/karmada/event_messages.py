@@ -169,3 +169,18 @@ def taint_policy_succeed(cluster: str, taints: Iterable[Obj]) -> str:
 
 def evict_workload_from_cluster(cluster: str, *, failed: bool) -> str:
     return f"Evict from cluster {cluster} {'failed' if failed else 'succeed'}."
+
+
+def _preemption_party(policy: Obj) -> str:
+    meta = policy.get("metadata") or {}
+    if policy.get("kind") == C.KIND_CLUSTER_PROPAGATION_POLICY:
+        return f"cluster propagation policy({meta.get('name')})"
+    return f"propagation policy({meta.get('namespace')}/{meta.get('name')})"
+
+
+def preempt_policy(preemptor: Obj, claimed: Obj, error: object | None = None) -> str:
+    """PreemptPolicySucceed / PreemptPolicyFailed: ``Propagation policy(ns/a) preempted cluster
+    propagation policy(b) successfully``."""
+    who, whom = _preemption_party(preemptor), _preemption_party(claimed)
+    who = who[0].upper() + who[1:]
+    return f"{who} failed to preempt {whom}: {error}" if error is not None else f"{who} preempted {whom} successfully"

@@ -29,6 +29,9 @@ Obj = dict[str, Any]
 PRODUCER_TAINT_MANAGER = "TaintManager"
 REASON_TAINT_UNTOLERATED = "TaintUntolerated"
 REASON_APPLICATION_FAILURE = "ApplicationFailure"
+UNHEALTHY = "Unhealthy"
+UNKNOWN = "Unknown"
+DEFAULT_APPLICATION_TOLERATION_SECONDS = 300
 DEFAULT_GRACEFUL_EVICTION_TIMEOUT = 600.0  # --graceful-eviction-timeout, 10m
 HEALTHY = "Healthy"
 
@@ -189,3 +192,68 @@ def no_execute_eviction_delay(
     if not tolerated:
         return 0
     return toleration_seconds_left(taints, used, now)
+
+
+def application_failover(spec: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The binding's ``failover.application`` (None when it has none)."""
+    application = (spec.get("failover") or {}).get("application")
+    return application if isinstance(application, Mapping) else None
+
+
+def split_by_health(aggregated: Iterable[Mapping[str, Any]], spec: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """Clusters whose application is Unhealthy and not already being evicted, and those whose
+    application is Healthy or Unknown (upstream's ``distinguishUnhealthyClustersWithOthers``)."""
+    evicting = evicting_clusters(spec)
+    unhealthy, others = [], []
+    for item in aggregated:
+        cluster, health = item.get("clusterName") or "", item.get("health")
+        if health == UNHEALTHY and cluster not in evicting:
+            unhealthy.append(cluster)
+        elif health in (HEALTHY, UNKNOWN):
+            others.append(cluster)
+    return unhealthy, others
+
+
+class GracefulEvictionDisabled(ValueError):
+    """purgeMode Gracefully needs gate GracefulEviction."""
+
+
+def application_task_options(application: Mapping[str, Any], producer: str, *, graceful_eviction: bool) -> TaskOptions:
+    """The task an application failover leaves (``buildTaskOptions``): reason ApplicationFailure,
+    the policy's purge mode, its grace period for Gracefully (which needs gate GracefulEviction),
+    ``suppressDeletion: true`` for Never."""
+    mode = application.get("purgeMode") or C.PURGE_MODE_GRACEFULLY
+    grace, suppress = None, None
+    if mode == C.PURGE_MODE_GRACEFULLY:
+        if not graceful_eviction:
+            raise GracefulEvictionDisabled(f"GracefulEviction featureGate must be enabled when purgeMode is {mode}")
+        grace = application.get("gracePeriodSeconds")
+    elif mode == C.PURGE_MODE_NEVER:
+        suppress = True
+    return TaskOptions(producer, REASON_APPLICATION_FAILURE, purge_mode=mode, grace_period_seconds=grace, suppress_deletion=suppress)
+
+
+def toleration_seconds(application: Mapping[str, Any]) -> int:
+    seconds = (application.get("decisionConditions") or {}).get("tolerationSeconds")
+    return DEFAULT_APPLICATION_TOLERATION_SECONDS if seconds is None else int(seconds)
+
+
+def detect_failure(
+    unhealthy: Iterable[str], since: dict[str, float], now: float, toleration: float
+) -> tuple[float | None, list[str]]:
+    """``detectFailure``: start a timer (in ``since``, updated in place) for each newly unhealthy
+    cluster; return the clusters unhealthy for longer than ``toleration`` and the seconds until
+    the next one may be (None when none waits; at least a tenth of a second)."""
+    wait: float | None = None
+    due: list[str] = []
+    for cluster in unhealthy:
+        if cluster not in since:
+            since[cluster] = now
+            left = toleration
+        else:
+            left = since[cluster] + toleration - now
+            if left < 0:
+                due.append(cluster)
+                continue
+        wait = left if wait is None else min(wait, left)
+    return (None if wait is None else max(wait, 0.1)), due

@@ -151,6 +151,11 @@ RESOURCE_APPLY_POLICY_DURATION = histogram(
     ["result"], DURATION_BUCKETS,
 )  # fmt: skip
 POLICY_APPLY_ATTEMPTS = counter("policy_apply_attempts_total", "Attempts to apply a policy to a resource template, by result (success or error).", ["result"])
+POLICY_PREEMPTION = counter(
+    "policy_preemption_total",
+    "Preemptions of a resource template by another policy, by result ('error': the template could not be taken; else 'success').",
+    ["result"],
+)
 BINDING_SYNC_WORK_DURATION = histogram(
     "binding_sync_work_duration_seconds", "Seconds to sync the Works of a ResourceBinding or ClusterResourceBinding, by result (success or error).",
     ["result"], DURATION_BUCKETS,
@@ -159,6 +164,10 @@ WORK_SYNC_WORKLOAD_DURATION = histogram(
     "work_sync_workload_duration_seconds", "Seconds to apply the workload of a Work to its member cluster, by result (success or error).",
     ["result"], DURATION_BUCKETS,
 )  # fmt: skip
+
+
+def count_policy_preemption(*, failed: bool) -> None:
+    POLICY_PREEMPTION.labels(RESULT_ERROR if failed else RESULT_SUCCESS).inc()
 
 
 def observe_match_policy(seconds: float) -> None:

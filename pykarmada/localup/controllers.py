@@ -26,8 +26,10 @@ STATUS_UNKNOWN_MESSAGE = "Cluster status controller stopped posting cluster stat
 
 
 # A development environment shows cluster failover at once: gates Failover and GracefulEviction
-# on and NoExecute taints evicting (upstream defaults all but GracefulEviction to off).
-FAILOVER_GATES = "Failover=true,GracefulEviction=true"
+# on and NoExecute taints evicting (upstream defaults all but GracefulEviction to off). Policy
+# preemption is on too, as upstream's local-up deploys its controller manager with every alpha
+# and beta gate on (AllAlpha=true,AllBeta=true).
+FAILOVER_GATES = "Failover=true,GracefulEviction=true,PropagationPolicyPreemption=true"
 FAILOVER_FLAGS = ("--enable-no-execute-taint-eviction=true",)
 
 

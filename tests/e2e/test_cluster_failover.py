@@ -15,7 +15,7 @@ from tests.e2e.framework import failover as fo
 from tests.e2e.framework.components import member_nodes_schedulable, start_component, stop_component
 from tests.e2e.framework.env import LocalEnv, karmadactl
 from tests.e2e.framework.metrics import endpoint, scrape
-from tests.e2e.framework.propagation import apply, events, get, namespace, scheduled
+from tests.e2e.framework.propagation import apply, deployment, events, get, namespace, scheduled
 from tests.e2e.framework.wait import wait_for
 from pykarmada.karmada.names import execution_namespace, work_name
 
@@ -31,14 +31,6 @@ def ns(local_env: LocalEnv) -> Iterator[str]:
 def _uid() -> str:
     return uuid.uuid4().hex[:6]
 
-
-def _deployment(name: str, ns: str, replicas: int) -> dict:
-    labels = {"app": name}
-    return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": ns, "labels": labels},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
-                 "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "main", "image": "nginx"}]}}},
-    }  # fmt: skip
 
 
 def _policy(name: str, ns: str, placement: dict) -> dict:
@@ -114,7 +106,7 @@ def test_webhook_and_schema_refuse_bad_cluster_taint_policies(local_env: LocalEn
 
 def test_no_execute_taint_moves_replicas_and_the_old_work_waits_for_healthy_new_ones(local_env: LocalEnv, ns: str) -> None:
     name = "mover"
-    apply(local_env, ns, _deployment(name, ns, 2), _policy(name, ns, _aggregated(["member1", "member2"])))
+    apply(local_env, ns, deployment(name, ns, 2), _policy(name, ns, _aggregated(["member1", "member2"])))
     placed = wait_for(lambda: _placed_and_healthy(local_env, ns, name), timeout=90, what="placed and healthy")
     assert sum(placed.values()) == 2 and len(placed) == 1, placed
     (old,) = placed
@@ -160,7 +152,7 @@ def test_toleration_seconds_delay_the_eviction(local_env: LocalEnv, ns: str) -> 
     name, key, seconds = "patient", f"{KEY}-{_uid()}", 20
     placement = _aggregated(["member2", "member3"])
     placement["clusterTolerations"] = [{"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": seconds}]
-    apply(local_env, ns, _deployment(name, ns, 1), _policy(name, ns, placement))
+    apply(local_env, ns, deployment(name, ns, 1), _policy(name, ns, placement))
     (old,) = wait_for(lambda: _placed_and_healthy(local_env, ns, name), timeout=90, what="placed and healthy")
     new = "member3" if old == "member2" else "member2"
     with fo.tainted(local_env, old, f"{key}:NoExecute"):
@@ -184,7 +176,7 @@ def test_toleration_seconds_delay_the_eviction(local_env: LocalEnv, ns: str) -> 
 
 def test_a_member_that_goes_down_fails_over_through_a_cluster_taint_policy(local_env: LocalEnv, ns: str) -> None:
     name, key = "survivor", f"{KEY}-down-{_uid()}"
-    apply(local_env, ns, _deployment(name, ns, 2), _policy(name, ns, _aggregated(["member2", "member3"])))
+    apply(local_env, ns, deployment(name, ns, 2), _policy(name, ns, _aggregated(["member2", "member3"])))
     (old,) = wait_for(lambda: _placed_and_healthy(local_env, ns, name), timeout=90, what="placed and healthy")
     new = "member3" if old == "member2" else "member2"
     spec = {

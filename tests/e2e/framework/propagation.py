@@ -22,6 +22,16 @@ def sample(name: str) -> dict[str, Any]:
     return yaml.safe_load((SAMPLES / name).read_text())
 
 
+def deployment(name: str, namespace: str, replicas: int = 1) -> dict[str, Any]:
+    """A Deployment of ``replicas`` nginx pods labelled ``app: <name>``."""
+    labels = {"app": name}
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": namespace, "labels": labels},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
+                 "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "main", "image": "nginx"}]}}},
+    }  # fmt: skip
+
+
 @contextmanager
 def namespace(env: LocalEnv, prefix: str = "cp") -> Iterator[str]:
     """A namespace of its own; deleting it lets the controllers clean up as they would for a

@@ -176,6 +176,9 @@ def test_policy_events(event: str, old_meta: dict[str, Any] | None, new_meta: di
         queue = type("Q", (), {"add": lambda self, key, _priority: added.append(key)})()
         pps = cpps = type("I", (), {"in_initial_list": False})()
 
+        def deprioritized(self, *_args: Any) -> None:
+            pass
+
     added: list[Any] = []
     handler = PolicyReconciler(Detector()).on_policy(C.KIND_PROPAGATION_POLICY)  # type: ignore[arg-type]
     old = {"metadata": {"name": "p", "namespace": "ns", **old_meta}} if old_meta is not None else None

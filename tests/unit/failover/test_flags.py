@@ -9,7 +9,7 @@ import pytest
 
 from pykarmada.controllers.__main__ import parse_args
 from pykarmada.karmada.features import FAILOVER, GRACEFUL_EVICTION
-from pykarmada.localup.controllers import process_spec
+from pykarmada.localup.controllers import FAILOVER_GATES, process_spec
 from pykarmada.webhooks.__main__ import parse_args as webhook_args
 
 
@@ -53,7 +53,7 @@ def _ctx(tmp_path: Path, upstream_defaults: bool) -> SimpleNamespace:
 
 def test_local_up_turns_failover_on_unless_upstream_defaults(tmp_path: Path) -> None:
     on = process_spec(_ctx(tmp_path, False)).argv  # type: ignore[arg-type]
-    assert "--feature-gates=Failover=true,GracefulEviction=true" in on and "--enable-no-execute-taint-eviction=true" in on
+    assert "--feature-gates=Failover=true,GracefulEviction=true,PropagationPolicyPreemption=true" in on and "--enable-no-execute-taint-eviction=true" in on
     o = parse_args([a for a in on[3:]])
     assert o.feature_gates.enabled(FAILOVER) and o.enable_no_execute_taint_eviction
     off = process_spec(_ctx(tmp_path, True)).argv  # type: ignore[arg-type]
@@ -67,4 +67,4 @@ def test_local_up_gives_the_controller_process_one_feature_gates_flag(tmp_path: 
     ctx.estimator_pki = SimpleNamespace(ca="ca", client=SimpleNamespace(cert="c", key="k"))
     argv = process_spec(ctx).argv  # type: ignore[arg-type]
     gates = [a for a in argv if a.startswith("--feature-gates=")]
-    assert gates == [f"--feature-gates=Failover=true,GracefulEviction=true,{estimators.FEATURE_GATES}"]
+    assert gates == [f"--feature-gates={FAILOVER_GATES},{estimators.FEATURE_GATES}"]

@@ -1,0 +1,1 @@
+"""Application failover: bindings leave clusters where their application stays unhealthy."""

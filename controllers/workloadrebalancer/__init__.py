@@ -1,0 +1,1 @@
+"""WorkloadRebalancer: schedule named workloads afresh, on a user's request."""
