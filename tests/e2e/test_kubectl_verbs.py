@@ -112,7 +112,9 @@ def test_logs_exec_and_attach_reach_a_member_pod(local_env: LocalEnv) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(attach.pid, signal.SIGKILL)
             out, err = attach.communicate()
-        assert "simulated container" in out or "error attaching to container" in err, (out, err)
+        # kubectl prints its prompt hint once the stream through the proxy is up; kwok then streams
+        # the container's output, or its own error when inotify is exhausted on a busy machine.
+        assert "simulated container" in out or "If you don't see a command prompt" in err or "error attaching to container" in err, (out, err)
     finally:
         local_env.kubectl("delete", "namespace", ns, "--wait=false", check=False)
 
