@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.framework import failover as fo
+from tests.e2e.framework.components import wait_members_settled
 from tests.e2e.framework.env import LocalEnv
 from tests.e2e.framework.propagation import apply, deployment, events, namespace, scheduled
 from tests.e2e.framework.wait import wait_for
@@ -25,6 +26,7 @@ PRODUCER = "resource-binding-application-failover-controller"
 
 @pytest.fixture
 def ns(local_env: LocalEnv) -> Iterator[str]:
+    wait_members_settled(local_env)  # health is judged here: no member may still be recovering
     with namespace(local_env, "af") as name:
         yield name
 

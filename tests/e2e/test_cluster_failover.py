@@ -12,7 +12,7 @@ from datetime import datetime
 import pytest
 
 from tests.e2e.framework import failover as fo
-from tests.e2e.framework.components import member_nodes_schedulable, start_component, stop_component
+from tests.e2e.framework.components import member_nodes_schedulable, start_component, stop_component, wait_members_settled
 from tests.e2e.framework.env import LocalEnv, karmadactl
 from tests.e2e.framework.metrics import endpoint, scrape
 from tests.e2e.framework.propagation import apply, deployment, events, get, namespace, scheduled
@@ -24,6 +24,7 @@ KEY = "e2e.pykarmada.io/failover"
 
 @pytest.fixture
 def ns(local_env: LocalEnv) -> Iterator[str]:
+    wait_members_settled(local_env)  # health is judged here: no member may still be recovering
     with namespace(local_env, "fo") as name:
         yield name
 

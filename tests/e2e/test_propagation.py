@@ -10,14 +10,16 @@ from collections.abc import Iterator
 import pytest
 import yaml
 
-from tests.e2e.framework.components import start_component, stop_component
+from tests.e2e.framework.components import start_component, stop_component, wait_members_settled
 from tests.e2e.framework.env import LocalEnv, karmadactl
 from tests.e2e.framework.wait import wait_for
 
 
 @pytest.fixture
 def ns(local_env: LocalEnv) -> Iterator[str]:
-    """A namespace of its own in the control plane (namespace sync takes it to the members)."""
+    """A namespace of its own in the control plane (namespace sync takes it to the members), once
+    every member is settled (health and readiness are judged here)."""
+    wait_members_settled(local_env)
     name = f"prop-{uuid.uuid4().hex[:6]}"
     local_env.kubectl("create", "namespace", name)
     yield name

@@ -10,6 +10,7 @@ from pykarmada.localup import processes
 from pykarmada.localup.processes import ProcessSpec
 from pykarmada.localup.state import Layout, load_state
 from tests.e2e.framework.env import LocalEnv
+from tests.e2e.framework.wait import wait_for
 
 
 def stop_component(env: LocalEnv, name: str, *, kill: bool = False) -> ProcessSpec:
@@ -49,3 +50,15 @@ def member_nodes_schedulable(env: LocalEnv, member: str) -> bool:
         for node in nodes
     )
 
+
+
+def wait_members_settled(env: LocalEnv, timeout: float = 180.0) -> None:
+    """Every Cluster Ready and every member's nodes schedulable: a test before may have stopped a
+    member's apiserver, or unjoined and joined one; its nodes keep their NotReady taints (and evict
+    pods) for a while after the Cluster is Ready again. Tests that judge health wait for this."""
+    def settled() -> bool:
+        clusters = env.kubectl_json("get", "clusters")["items"]
+        ready = all(any(c["type"] == "Ready" and c["status"] == "True" for c in (x.get("status") or {}).get("conditions") or []) for x in clusters)
+        return ready and len(clusters) == len(env.state.members) and all(member_nodes_schedulable(env, m) for m in env.state.members)
+
+    wait_for(settled, timeout=timeout, interval=2, what="every member Ready with schedulable nodes")
