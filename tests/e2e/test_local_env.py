@@ -155,18 +155,20 @@ def test_local_up_while_running_reuses_or_refuses(local_env: LocalEnv) -> None:
 
 def test_local_down_leaves_no_process_and_frees_ports(tmp_path: Path) -> None:
     env = envlib.start(tmp_path, members=1, nodes_per_member=1)
-    records, ports = env.state.processes, env.state.ports
-    # etcd; control plane: apiserver, kcm, our servers (aggregated apiserver, webhook), controllers,
-    # descheduler; one member, its scheduler-estimator and (the one member is Pull by default) its agent
-    assert env.state.pull_members == ["member1"]
-    assert len(records) == 1 + 2 + len(karmada.COMPONENTS) + 2 + 4 + 1 + 1
-    karmadactl("local-down", f"--state-dir={env.state_dir}", f"--kubeconfig-dir={env.kubeconfig_dir}")
-    assert [r.name for r in records if processes.is_running(r)] == []
-    assert [name for name, port in ports.items() if not is_port_free(port)] == []
-    assert load_state(Layout(env.state_dir)) is None
-    # The state survives local-down: the same clusters come back with their data.
-    envlib.start(tmp_path, members=1, nodes_per_member=1)
-    envlib.stop(env)
+    try:
+        records, ports = env.state.processes, env.state.ports
+        # etcd; control plane: apiserver, kcm, our servers (aggregated apiserver, webhook), controllers,
+        # descheduler; one member, its scheduler-estimator and (the one member is Pull by default) its agent
+        assert env.state.pull_members == ["member1"]
+        assert len(records) == 1 + 2 + len(karmada.COMPONENTS) + 2 + 4 + 1 + 1
+        karmadactl("local-down", f"--state-dir={env.state_dir}", f"--kubeconfig-dir={env.kubeconfig_dir}")
+        assert [r.name for r in records if processes.is_running(r)] == []
+        assert [name for name, port in ports.items() if not is_port_free(port)] == []
+        assert load_state(Layout(env.state_dir)) is None
+        # The state survives local-down: the same clusters come back with their data.
+        envlib.start(tmp_path, members=1, nodes_per_member=1)
+    finally:
+        envlib.stop(env)  # also when an assertion failed: a leaked environment slows every later test
     assert not env.state_dir.exists()
     assert not Path(env.karmada_kubeconfig).exists()
 
