@@ -26,6 +26,18 @@ class RequestInfo:
     proxy_path: str = ""  # after .../proxy, for the proxy subresource
 
 
+def resource_verb(method: str, named: bool, watch: bool) -> str:
+    """Kubernetes' verb of a resource request: on a collection GET is list or watch and DELETE is
+    deletecollection."""
+    verb = VERBS.get(method.upper(), method.lower())
+    if not named:
+        if method.upper() in ("GET", "HEAD"):
+            return "watch" if watch else "list"
+        if method.upper() == "DELETE":
+            return "deletecollection"
+    return verb
+
+
 def request_info(method: str, path: str, query: dict[str, str]) -> RequestInfo:
     parts = [p for p in path.split("/") if p]
     lower = VERBS.get(method.upper(), method.lower())
@@ -41,12 +53,7 @@ def request_info(method: str, path: str, query: dict[str, str]) -> RequestInfo:
             # Everything after ".../proxy" belongs to the member (keep a trailing slash).
             marker = f"/{resource}/{name}/proxy"
             proxy_path = path[path.index(marker) + len(marker):] or "/"
-    verb = lower
-    if not name:
-        if method.upper() in ("GET", "HEAD"):
-            verb = "watch" if query.get("watch") in ("true", "1") else "list"
-        elif method.upper() == "DELETE":
-            verb = "deletecollection"
+    verb = resource_verb(method, bool(name), query.get("watch") in ("true", "1"))
     return RequestInfo(path, verb, True, group, version, resource, sub, name, proxy_path)
 
 

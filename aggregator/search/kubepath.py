@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from pykarmada.aggregator.requestinfo import VERBS
+from pykarmada.aggregator.requestinfo import VERBS, resource_verb
 from pykarmada.kube.status import StatusError
 
 NAMESPACE_SUBRESOURCES = ("status", "finalize")
@@ -58,10 +58,4 @@ def parse(method: str, path: str, watch: bool) -> KubeRequest:
     resource = rest[0]
     name = rest[1] if len(rest) > 1 else ""
     sub = "/".join(rest[2:])
-    verb = lower
-    if not name:
-        if method.upper() in ("GET", "HEAD"):
-            verb = "watch" if watch else "list"
-        elif method.upper() == "DELETE":
-            verb = "deletecollection"
-    return KubeRequest(path, verb, True, group, version, namespace, resource, name, sub)
+    return KubeRequest(path, resource_verb(method, bool(name), watch), True, group, version, namespace, resource, name, sub)
