@@ -72,12 +72,13 @@ def test_an_unhealthy_application_moves_to_another_member(local_env: LocalEnv, n
     (old,) = wait_for(lambda: _placed_and_healthy(local_env, ns, name), timeout=90, what="placed and healthy")
     new = "member2" if old == "member1" else "member1"
     try:
-        _break(local_env, ns, name, old)
-        wait_for(lambda: any(i["clusterName"] == old and i.get("health") == "Unhealthy"
-                             for i in fo.binding(local_env, ns, name)["status"].get("aggregatedStatus") or []),
-                 timeout=60, what=f"the copy in {old} unhealthy")  # fmt: skip
-        moved = wait_for(lambda: (b := fo.binding(local_env, ns, name)) and fo.tasks(b).get(old) and b, timeout=60,
-                         what=f"an eviction task for {old}")  # fmt: skip
+        with fo.binding_history(local_env, ns, name) as history:
+            _break(local_env, ns, name, old)
+            wait_for(lambda: any(i["clusterName"] == old and i.get("health") == "Unhealthy"
+                                 for i in fo.binding(local_env, ns, name)["status"].get("aggregatedStatus") or []),
+                     timeout=60, what=f"the copy in {old} unhealthy")  # fmt: skip
+            # the task may end within a second (the new copy is healthy fast): read it from the watch
+            moved = wait_for(lambda: history.first(lambda b: fo.tasks(b).get(old)), timeout=60, what=f"an eviction task for {old}")
         task = fo.tasks(moved)[old]
         assert (task["producer"], task["reason"], task["purgeMode"], task.get("gracePeriodSeconds")) == (PRODUCER, "ApplicationFailure", "Gracefully", 120)
         assert old not in fo.targets(moved)

@@ -14,7 +14,7 @@ import yaml
 
 from pykarmada.localup.nodes import member_region_zone
 from pykarmada.localup.state import Layout
-from tests.e2e.framework.components import member_nodes_schedulable, start_component, stop_component
+from tests.e2e.framework.components import start_component, stop_component, wait_member_recovered
 from tests.e2e.framework.env import LocalEnv, karmadactl
 from tests.e2e.framework.users import user_kubeconfig
 from tests.e2e.framework.wait import wait_for
@@ -259,4 +259,4 @@ def test_stopped_member_becomes_not_ready_then_ready_again(local_env: LocalEnv) 
     wait_for(lambda: _ready(local_env.kubectl_json("get", "cluster", member)) == "True", timeout=90, interval=1, what=f"{member} Ready again")
     wait_for(lambda: not local_env.kubectl_json("get", "cluster", member)["spec"].get("taints"), timeout=20, what="taints removed")
     # Leave the member as the next test expects it: its nodes take pods again.
-    wait_for(lambda: member_nodes_schedulable(local_env, member), timeout=120, interval=1, what=f"{member}'s nodes Ready and untainted")
+    wait_member_recovered(local_env, member)

@@ -12,7 +12,7 @@ from datetime import datetime
 import pytest
 
 from tests.e2e.framework import failover as fo
-from tests.e2e.framework.components import member_nodes_schedulable, start_component, stop_component, wait_members_settled
+from tests.e2e.framework.components import start_component, stop_component, wait_member_recovered, wait_members_settled
 from tests.e2e.framework.env import LocalEnv, karmadactl
 from tests.e2e.framework.metrics import endpoint, scrape
 from tests.e2e.framework.propagation import apply, deployment, events, get, namespace, scheduled
@@ -200,7 +200,7 @@ def test_a_member_that_goes_down_fails_over_through_a_cluster_taint_policy(local
         work = work_name("Deployment", name, ns)
         wait_for(lambda: get(local_env, "work", work, execution_namespace(old)) is None, timeout=90, what=f"the old Work gone from {old}")
         assert not local_env.kubectl("get", "deployment", name, "-n", ns, "--ignore-not-found", "-o", "name", context=old).stdout.strip()
-    wait_for(lambda: member_nodes_schedulable(local_env, old), timeout=120, interval=1, what=f"{old}'s nodes Ready and untainted")
+    wait_member_recovered(local_env, old)
 
 
 def test_cordon_and_uncordon(local_env: LocalEnv) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pykarmada.localup.nodes import build_node
-from tests.e2e.framework.components import member_nodes_schedulable, start_component, stop_component
+from tests.e2e.framework.components import start_component, stop_component, wait_member_recovered
 from tests.e2e.framework.env import LocalEnv
 from tests.e2e.framework.estimators import ESTIMATOR, aggregated_policy, answers, apply, deployment, post, scheduled_condition, truth
 from tests.e2e.framework.propagation import namespace
@@ -130,4 +130,4 @@ def test_a_member_whose_api_is_down_makes_its_estimator_answer_unknown(local_env
     finally:
         start_component(local_env, spec)
     wait_for(lambda: post(local_env, member, "/v1/MaxAvailableReplicas", body)[0] == 200, timeout=60, what="answers again")
-    wait_for(lambda: member_nodes_schedulable(local_env, member), timeout=120, interval=1, what=f"{member}'s nodes Ready and untainted")
+    wait_member_recovered(local_env, member)

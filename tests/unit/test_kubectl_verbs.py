@@ -1,7 +1,7 @@
 import click
 import pytest
 
-from pykarmada.karmadactl.commands.kubectl_verbs import CLUSTER, CLUSTER_C, KARMADA_CONTEXT, KUBECONFIG, SCOPE, Invocation, split_args
+from pykarmada.karmadactl.commands.kubectl_verbs import CLUSTER_C, KARMADA_CONTEXT, KUBECONFIG, SCOPE, Invocation, split_args
 from pykarmada.karmadactl.commands.kubeconfig import GlobalFlags
 
 FLAGS = [KUBECONFIG, KARMADA_CONTEXT, SCOPE, CLUSTER_C]

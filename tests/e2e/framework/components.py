@@ -3,13 +3,16 @@ that local-down still stops everything."""
 
 from __future__ import annotations
 
+import json
 import subprocess
+import uuid
 from pathlib import Path
 
 from pykarmada.localup import processes
 from pykarmada.localup.processes import ProcessSpec
 from pykarmada.localup.state import Layout, load_state
 from tests.e2e.framework.env import LocalEnv
+from tests.e2e.framework.propagation import deployment
 from tests.e2e.framework.wait import wait_for
 
 
@@ -50,6 +53,30 @@ def member_nodes_schedulable(env: LocalEnv, member: str) -> bool:
         for node in nodes
     )
 
+
+
+def wait_member_recovered(env: LocalEnv, member: str) -> None:
+    """After ``member``'s kube-apiserver was stopped and started again: its nodes take pods, and its
+    kube-controller-manager runs a Deployment again. The controller manager's informers back off
+    while the API is down (up to 30 s a retry, then 403s until RBAC is loaded), so for up to a
+    minute a new namespace gets no default ServiceAccount and no pod can be created in it."""
+    wait_for(lambda: member_nodes_schedulable(env, member), timeout=120, interval=1, what=f"{member}'s nodes Ready and untainted")
+    ns = f"probe-{uuid.uuid4().hex[:6]}"
+    env.kubectl("create", "namespace", ns, context=member)
+    try:
+        # The pod comes only once the namespace has its ServiceAccount: a ReplicaSet created before
+        # would back off exponentially (minutes) on the failed creates.
+        wait_for(lambda: env.kubectl("get", "serviceaccount", "default", "-n", ns, context=member, check=False).returncode == 0,
+                 timeout=180, interval=1, what=f"the default ServiceAccount of a new namespace in {member}")  # fmt: skip
+        env.kubectl("apply", "-f", "-", input=json.dumps(deployment("probe", ns)), context=member)
+
+        def available() -> bool:
+            status = env.kubectl_json("get", "deployment", "probe", "-n", ns, context=member).get("status") or {}
+            return status.get("availableReplicas") == 1
+
+        wait_for(available, timeout=60, interval=1, what=f"a Deployment running in {member} again")
+    finally:
+        env.kubectl("delete", "namespace", ns, "--wait=false", context=member, check=False)
 
 
 def wait_members_settled(env: LocalEnv, timeout: float = 180.0) -> None:

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -81,3 +83,47 @@ def healthy(b: dict[str, Any], cluster: str) -> bool:
 def work_clusters(env: LocalEnv, namespace: str, name: str) -> set[str]:
     """Clusters holding a live (not deleting) Work of Deployment ``namespace/name``."""
     return set(works(env, "Deployment", name, namespace))
+
+
+class BindingHistory:
+    """Every version of a ResourceBinding a ``kubectl get --watch`` sees, in order. A graceful
+    eviction task can live for a fraction of a second (kwok makes the new copy healthy fast), too
+    short for polling to catch."""
+
+    def __init__(self, env: LocalEnv, namespace: str, name: str) -> None:
+        cmd = [str(env.kubectl_path), "--kubeconfig", env.karmada_kubeconfig, "--context", "karmada-apiserver",
+               "get", "resourcebinding", f"{name}-deployment", "-n", namespace, "--watch", "-o", "json"]  # fmt: skip
+        self.versions: list[dict[str, Any]] = []
+        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        decoder, buffer = json.JSONDecoder(), ""
+        for line in self._proc.stdout:
+            buffer += line
+            while buffer.strip():
+                try:
+                    obj, end = decoder.raw_decode(buffer.lstrip())
+                except json.JSONDecodeError:
+                    break  # the object goes on in the next lines
+                self.versions.append(obj)
+                buffer = buffer.lstrip()[end:]
+
+    def first(self, predicate: Any) -> dict[str, Any] | None:
+        return next((v for v in list(self.versions) if predicate(v)), None)
+
+    def stop(self) -> None:
+        self._proc.terminate()
+        self._proc.wait(timeout=10)
+        self._reader.join(timeout=10)
+
+
+@contextmanager
+def binding_history(env: LocalEnv, namespace: str, name: str) -> Iterator[BindingHistory]:
+    history = BindingHistory(env, namespace, name)
+    try:
+        yield history
+    finally:
+        history.stop()
