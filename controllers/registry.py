@@ -31,7 +31,7 @@ from pykarmada.karmada import features
 from pykarmada.karmada.estimation.client import EstimatorClient
 from pykarmada.karmada.constants import CLUSTERS_PATH
 from pykarmada.kube.client import KubeClient
-from pykarmada.karmada.features import FAILOVER, GRACEFUL_EVICTION, POLICY_PREEMPTION
+from pykarmada.karmada.features import FAILOVER, GRACEFUL_EVICTION, POLICY_PREEMPTION, STATEFUL_FAILOVER_INJECTION
 from pykarmada.kube.controller import Controller, ControllerGroup, Runnable
 from pykarmada.kube.informer import Informer, object_key
 from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY, RateLimiter, low_priority_when_listed
@@ -63,7 +63,7 @@ def setup_cluster(ctx: ControllerContext) -> Runnable:
     manager = NoExecuteTaintManager(
         ctx.control_plane, clusters, ctx.informer(c.RESOURCE_BINDINGS_PATH), ctx.informer(c.CLUSTER_RESOURCE_BINDINGS_PATH),
         enable_eviction=o.enable_no_execute_taint_eviction, purge_mode=o.no_execute_taint_eviction_purge_mode,
-        eviction_rate=o.resource_eviction_rate,
+        eviction_rate=o.resource_eviction_rate, stateful_failover_injection=o.feature_gates.enabled(STATEFUL_FAILOVER_INJECTION),
     )  # fmt: skip
     taints = Controller(manager.name, manager.reconcile, workers=o.workers)
     clusters.add_handler(_enqueue_self(taints, clusters))
@@ -94,7 +94,8 @@ def setup_application_failover(ctx: ControllerContext) -> Runnable:
     """Not gated, as upstream; purgeMode Gracefully needs gate GracefulEviction."""
     rbs, crbs = ctx.informer(c.RESOURCE_BINDINGS_PATH), ctx.informer(c.CLUSTER_RESOURCE_BINDINGS_PATH)
     graceful = ctx.options.feature_gates.enabled(GRACEFUL_EVICTION)
-    reconciler = ApplicationFailoverController(ctx.control_plane, rbs, crbs, graceful_eviction=graceful)
+    injection = ctx.options.feature_gates.enabled(STATEFUL_FAILOVER_INJECTION)
+    reconciler = ApplicationFailoverController(ctx.control_plane, rbs, crbs, graceful_eviction=graceful, stateful_failover_injection=injection)
     ctrl = Controller(reconciler.name, reconciler.reconcile, workers=ctx.options.workers)
     rbs.add_handler(reconciler.on_binding(low_priority_when_listed(ctrl.queue, rbs)))
     crbs.add_handler(reconciler.on_binding(low_priority_when_listed(ctrl.queue, crbs)))
@@ -261,7 +262,8 @@ def setup_binding(ctx: ControllerContext) -> Controller:
     for path in (c.RESOURCE_BINDINGS_PATH, c.CLUSTER_RESOURCE_BINDINGS_PATH, c.WORKS_PATH, CLUSTERS_PATH,
                  c.OVERRIDE_POLICIES_PATH, c.CLUSTER_OVERRIDE_POLICIES_PATH):
         ctx.informer(path)
-    binding = BindingController(ctx.control_plane, ctx.informers, TemplateReader(ctx.control_plane, ctx.informers))
+    binding = BindingController(ctx.control_plane, ctx.informers, TemplateReader(ctx.control_plane, ctx.informers),
+                                stateful_failover_injection=ctx.options.feature_gates.enabled(STATEFUL_FAILOVER_INJECTION))
     # Upstream runs 5 workers for ResourceBindings and 5 for ClusterResourceBindings (see above).
     ctrl = Controller(c.CONTROLLER_BINDING, binding.reconcile, workers=max(ctx.options.workers, 5) * 3)
     for path, handler in ((c.RESOURCE_BINDINGS_PATH, binding.on_binding), (c.CLUSTER_RESOURCE_BINDINGS_PATH, binding.on_binding),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pykarmada.controllers.common.apiutil import binding_path
@@ -25,10 +25,13 @@ from pykarmada.karmada import constants as C
 from pykarmada.karmada import event_messages as M
 from pykarmada.karmada.eviction import (
     GracefulEvictionDisabled,
+    StateNotPreserved,
+    TaskOptions,
     application_failover,
     application_task_options,
     detect_failure,
     graceful_evict_cluster,
+    preserved_label_state,
     split_by_health,
     toleration_seconds,
 )
@@ -53,10 +56,11 @@ class ApplicationFailoverController:
 
     def __init__(
         self, client: KubeClient, bindings: Informer, cluster_bindings: Informer, *, graceful_eviction: bool,
-        clock: Callable[[], float] = time.time,
+        stateful_failover_injection: bool = False, clock: Callable[[], float] = time.time,
     ) -> None:  # fmt: skip
         self.client, self.bindings, self.cluster_bindings = client, bindings, cluster_bindings
         self.graceful_eviction, self.clock = graceful_eviction, clock
+        self.stateful_failover_injection = stateful_failover_injection
         self.rb_events = EventRecorder(client, C.COMPONENT_RB_APPLICATION_FAILOVER_CONTROLLER)
         self.crb_events = EventRecorder(client, C.COMPONENT_CRB_APPLICATION_FAILOVER_CONTROLLER)
         # binding -> cluster -> when its application was first seen unhealthy (workloadUnhealthyMap)
@@ -100,25 +104,40 @@ class ApplicationFailoverController:
         wait, due = detect_failure(unhealthy, since, self.clock(), toleration_seconds(application))
         targets = {t.get("name") for t in spec.get("clusters") or ()}
         if due:
-            try:
-                options = application_task_options(application, self.producer(namespace), graceful_eviction=self.graceful_eviction)
-            except GracefulEvictionDisabled as e:
-                log.error("%s: %s", M.binding_label(namespace, name), e)
-                return None  # the gates do not change while the process runs
             updated = copy.deepcopy(binding)
+            before = [t.get("name") or "" for t in spec.get("clusters") or ()]
             for cluster in due:
-                updated["spec"] = graceful_evict_cluster(updated["spec"], cluster, options)
+                try:
+                    updated["spec"] = graceful_evict_cluster(updated["spec"], cluster, self._task_options(binding, application, cluster, before))
+                except GracefulEvictionDisabled as e:
+                    log.error("%s: %s", M.binding_label(namespace, name), e)
+                    return None  # the gates do not change while the process runs
+                except StateNotPreserved as e:
+                    log.error("%s: cluster %s: %s", M.binding_label(namespace, name), cluster, e)
+                    return Result(requeue_after=5.0)  # upstream returns the error: retried with backoff
             try:
                 await self.client.replace(binding_path(namespace, name), updated)
             except ApiError as e:
                 if not e.conflict:
                     self._failed(binding, due)
                 raise
-            log.info("%s: application failover from %s (purge mode %s)", M.binding_label(namespace, name), ", ".join(due), options.purge_mode)
+            log.info("%s: application failover from %s (purge mode %s)", M.binding_label(namespace, name), ", ".join(due),
+                     application.get("purgeMode") or C.PURGE_MODE_GRACEFULLY)  # fmt: skip
             targets -= set(due)
         for cluster in [c for c in since if c not in targets or c in others]:
             del since[cluster]
         return Result(requeue_after=wait) if wait is not None else None
+
+    def _task_options(self, binding: Obj, application: Mapping[str, Any], cluster: str, before: list[str]) -> TaskOptions:
+        """``buildTaskOptions`` for ``cluster``; the preserved label state only with gate
+        StatefulFailoverInjection."""
+        preserved = None
+        if self.stateful_failover_injection:
+            preserved = preserved_label_state(application.get("statePreservation"), binding["status"]["aggregatedStatus"], cluster)
+        return application_task_options(
+            application, self.producer(binding["metadata"].get("namespace") or ""), graceful_eviction=self.graceful_eviction,
+            preserved=preserved, clusters_before_failover=before,
+        )  # fmt: skip
 
     def _failed(self, binding: Obj, clusters: list[str]) -> None:
         recorder = self.rb_events if binding["metadata"].get("namespace") else self.crb_events

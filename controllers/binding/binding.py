@@ -23,6 +23,7 @@ from pykarmada.controllers.common.work_writer import WorkBeingDeleted, WorkWrite
 from pykarmada.karmada import constants as C
 from pykarmada.karmada import metrics
 from pykarmada.karmada import event_messages as M
+from pykarmada.karmada.eviction import failover_labels
 from pykarmada.karmada.names import cluster_from_execution_namespace
 from pykarmada.karmada.overrides import OverrideError
 from pykarmada.karmada.works import build_binding_work, direct_purge_clusters, expected_clusters, job_completions, target_clusters
@@ -89,8 +90,11 @@ class BindingController:
         client: KubeClient,
         informers: Mapping[str, Informer],
         reader: TemplateReader,
+        *,
+        stateful_failover_injection: bool = False,
     ) -> None:
         self.client, self.reader = client, reader
+        self.stateful_failover_injection = stateful_failover_injection
         self.bindings, self.cluster_bindings = informers[C.RESOURCE_BINDINGS_PATH], informers[C.CLUSTER_RESOURCE_BINDINGS_PATH]
         self.works, self.clusters = informers[C.WORKS_PATH], informers[C.CLUSTERS_PATH]
         self.ops, self.cops = informers[C.OVERRIDE_POLICIES_PATH], informers[C.CLUSTER_OVERRIDE_POLICIES_PATH]
@@ -219,6 +223,7 @@ class BindingController:
                 desired = build_binding_work(
                     template, binding, target, cluster=cluster, cluster_override_policies=cops, override_policies=ops,
                     completions=completions.get(cluster_name) if completions is not None else None,
+                    failover_labels=failover_labels(spec, cluster_name, len(targets)) if self.stateful_failover_injection else None,
                 )
             except OverrideError as e:
                 if e.policy_name:

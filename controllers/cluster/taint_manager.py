@@ -25,10 +25,12 @@ from pykarmada.karmada.eviction import (
     PRODUCER_TAINT_MANAGER,
     REASON_TAINT_UNTOLERATED,
     NoAppliedPlacement,
+    StateNotPreserved,
     TaskOptions,
     applied_tolerations,
     graceful_evict_cluster,
     no_execute_eviction_delay,
+    preserved_label_state,
     target_contains,
     taint_eviction_purge_mode,
 )
@@ -61,10 +63,12 @@ class NoExecuteTaintManager:
         enable_eviction: bool,
         purge_mode: str,
         eviction_rate: float,
+        stateful_failover_injection: bool = False,
         now: Callable[[], datetime] = _utcnow,
     ) -> None:
         self.client, self.clusters, self.bindings, self.cluster_bindings = client, clusters, bindings, cluster_bindings
         self.enable_eviction, self.purge_mode, self.now = enable_eviction, purge_mode, now
+        self.stateful_failover_injection = stateful_failover_injection
         self.recorder = EventRecorder(client, C.COMPONENT_TAINT_MANAGER)
         self.binding_eviction = EvictionWorker("binding-eviction", self.sync_eviction, rate=eviction_rate, workers=CONCURRENT_RECONCILES)
         self.cluster_binding_eviction = EvictionWorker("cluster-binding-eviction", self.sync_eviction, rate=eviction_rate, workers=CONCURRENT_RECONCILES)
@@ -108,7 +112,16 @@ class NoExecuteTaintManager:
             raise RetryableError(f"{M.binding_label(key.namespace, key.name)}: {e}") from None
         if delay != 0:
             return delay if delay > 0 else None
-        options = TaskOptions(PRODUCER_TAINT_MANAGER, REASON_TAINT_UNTOLERATED, purge_mode=taint_eviction_purge_mode(spec, self.purge_mode))
+        preserved = None
+        cluster_failover = (spec.get("failover") or {}).get("cluster")
+        if self.stateful_failover_injection and cluster_failover is not None:
+            aggregated = (binding.get("status") or {}).get("aggregatedStatus") or []
+            try:
+                preserved = preserved_label_state(cluster_failover.get("statePreservation"), aggregated, key.cluster)
+            except StateNotPreserved as e:
+                raise RetryableError(f"{M.binding_label(key.namespace, key.name)}: {e}") from None
+        options = TaskOptions(PRODUCER_TAINT_MANAGER, REASON_TAINT_UNTOLERATED, purge_mode=taint_eviction_purge_mode(spec, self.purge_mode),
+                              preserved_label_state=preserved)  # fmt: skip
         updated = copy.deepcopy(binding)
         updated["spec"] = graceful_evict_cluster(spec, key.cluster, options)
         try:

@@ -23,6 +23,7 @@ from typing import Any
 
 from pykarmada.karmada import constants as C
 from pykarmada.karmada.taints import matching_tolerations, no_execute_taints, toleration_seconds_left
+from pykarmada.kube.jsonpath import JSONPathError, render
 
 Obj = dict[str, Any]
 
@@ -218,10 +219,37 @@ class GracefulEvictionDisabled(ValueError):
     """purgeMode Gracefully needs gate GracefulEviction."""
 
 
-def application_task_options(application: Mapping[str, Any], producer: str, *, graceful_eviction: bool) -> TaskOptions:
+class StateNotPreserved(ValueError):
+    """``statePreservation`` rules could not be evaluated on the status from the failed cluster."""
+
+
+def preserved_label_state(state_preservation: Mapping[str, Any] | None, aggregated: Iterable[Mapping[str, Any]], cluster: str) -> dict[str, str] | None:
+    """``BuildPreservedLabelState`` for ``cluster``: each rule's ``jsonPath`` evaluated on the status
+    collected from that cluster, under its ``aliasLabelName``. None without rules; a status not yet
+    collected, or a path that finds nothing, raises ``StateNotPreserved`` (no eviction then)."""
+    rules = (state_preservation or {}).get("rules") or []
+    if not rules:
+        return None
+    item = next((i for i in aggregated if i.get("clusterName") == cluster), None)
+    if item is None or item.get("status") is None:
+        raise StateNotPreserved(f"the application status has not yet been collected from Cluster({cluster})")
+    state: dict[str, str] = {}
+    for rule in rules:
+        try:
+            state[rule.get("aliasLabelName") or ""] = render(rule.get("jsonPath") or "", item["status"])
+        except JSONPathError as e:
+            raise StateNotPreserved(f"failed to execute jsonpath {rule.get('jsonPath')!r}: {e}") from None
+    return state
+
+
+def application_task_options(
+    application: Mapping[str, Any], producer: str, *, graceful_eviction: bool,
+    preserved: Mapping[str, str] | None = None, clusters_before_failover: Sequence[str] = (),
+) -> TaskOptions:  # fmt: skip
     """The task an application failover leaves (``buildTaskOptions``): reason ApplicationFailure,
     the policy's purge mode, its grace period for Gracefully (which needs gate GracefulEviction),
-    ``suppressDeletion: true`` for Never."""
+    ``suppressDeletion: true`` for Never; with a preserved label state (gate
+    StatefulFailoverInjection), the clusters targeted before the failover."""
     mode = application.get("purgeMode") or C.PURGE_MODE_GRACEFULLY
     grace, suppress = None, None
     if mode == C.PURGE_MODE_GRACEFULLY:
@@ -230,7 +258,23 @@ def application_task_options(application: Mapping[str, Any], producer: str, *, g
         grace = application.get("gracePeriodSeconds")
     elif mode == C.PURGE_MODE_NEVER:
         suppress = True
-    return TaskOptions(producer, REASON_APPLICATION_FAILURE, purge_mode=mode, grace_period_seconds=grace, suppress_deletion=suppress)
+    return TaskOptions(
+        producer, REASON_APPLICATION_FAILURE, purge_mode=mode, grace_period_seconds=grace, suppress_deletion=suppress,
+        preserved_label_state=preserved, clusters_before_failover=tuple(clusters_before_failover) if preserved is not None else None,
+    )  # fmt: skip
+
+
+def failover_labels(spec: Mapping[str, Any], cluster: str, clusters_count: int) -> Mapping[str, str]:
+    """The labels ``injectReservedLabelState`` puts on the workload for ``cluster``: the last
+    task's preserved state, when the workload runs in one cluster only, that task purged
+    Directly, and ``cluster`` is not one it ran in before the failover."""
+    tasks = spec.get("gracefulEvictionTasks") or []
+    if clusters_count > 1 or not tasks:
+        return {}
+    last = tasks[-1]
+    if last.get("purgeMode") != C.PURGE_MODE_DIRECTLY or cluster in (last.get("clustersBeforeFailover") or ()):
+        return {}
+    return dict(last.get("preservedLabelState") or {})
 
 
 def toleration_seconds(application: Mapping[str, Any]) -> int:

@@ -135,8 +135,10 @@ def build_binding_work(
     override_policies: Iterable[Mapping[str, Any]] = (),
     completions: int | None = None,
     work_id: str = "",
+    failover_labels: Mapping[str, str] | None = None,
 ) -> Obj:
-    """The Work for one target cluster of a binding. Raises ``OverrideError``."""
+    """The Work for one target cluster of a binding. Raises ``OverrideError``. ``failover_labels``
+    (a failover's preserved state) go on the workload after the overrides, as upstream."""
     spec = binding.get("spec") or {}
     bmeta = binding.get("metadata") or {}
     cluster_name = target.get("name") or ""
@@ -149,6 +151,8 @@ def build_binding_work(
         manifest, cluster, cluster_override_policies=cluster_override_policies, override_policies=override_policies
     )
     manifest = result.manifest
+    for key, value in (failover_labels or {}).items():
+        _set(manifest, "labels", key, value)
     labels: Obj = {}
     annotations: Obj = {}
     namespaced = bool(bmeta.get("namespace"))

@@ -29,7 +29,7 @@ STATUS_UNKNOWN_MESSAGE = "Cluster status controller stopped posting cluster stat
 # on and NoExecute taints evicting (upstream defaults all but GracefulEviction to off). Policy
 # preemption is on too, as upstream's local-up deploys its controller manager with every alpha
 # and beta gate on (AllAlpha=true,AllBeta=true).
-FAILOVER_GATES = "Failover=true,GracefulEviction=true,PropagationPolicyPreemption=true"
+FAILOVER_GATES = "Failover=true,GracefulEviction=true,PropagationPolicyPreemption=true,StatefulFailoverInjection=true"
 FAILOVER_FLAGS = ("--enable-no-execute-taint-eviction=true",)
 
 

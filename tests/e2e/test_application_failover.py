@@ -91,3 +91,30 @@ def test_an_unhealthy_application_moves_to_another_member(local_env: LocalEnv, n
         assert succeeded and succeeded[-1]["message"] == f"Evict from cluster {old} succeed."
     finally:
         local_env.kubectl("delete", "resourcequota", "no-pods", "-n", ns, "--ignore-not-found", context=old, check=False)
+
+
+def test_a_direct_failover_carries_the_preserved_state_to_the_new_member(local_env: LocalEnv, ns: str) -> None:
+    """statePreservation (gate StatefulFailoverInjection, on in local-up): the failed copy's status,
+    read with the rule's jsonPath, becomes a label on the workload in the member it moves to."""
+    name, label = "stateful", "failover.e2e.pykarmada.io/generation"
+    application = {"decisionConditions": {"tolerationSeconds": 3}, "purgeMode": "Directly",
+                   "statePreservation": {"rules": [{"aliasLabelName": label, "jsonPath": "{.observedGeneration}"}]}}  # fmt: skip
+    apply(local_env, ns, deployment(name, ns, 1), _policy(name, ns, ["member1", "member2"], application))
+    (old,) = wait_for(lambda: _placed_and_healthy(local_env, ns, name), timeout=90, what="placed and healthy")
+    new = "member2" if old == "member1" else "member1"
+    try:
+        with fo.binding_history(local_env, ns, name) as history:
+            _break(local_env, ns, name, old)
+            moved = wait_for(lambda: history.first(lambda b: fo.tasks(b).get(old)), timeout=90, what=f"an eviction task for {old}")
+        task = fo.tasks(moved)[old]
+        assert task["purgeMode"] == "Directly" and task["clustersBeforeFailover"] == [old], task
+        preserved = task["preservedLabelState"]
+        assert list(preserved) == [label] and preserved[label].isdigit(), preserved
+
+        def labelled() -> str | None:
+            found = local_env.kubectl("get", "deployment", name, "-n", ns, "--ignore-not-found", "-o", "json", context=new).stdout
+            return found and (json.loads(found)["metadata"].get("labels") or {}).get(label)
+
+        assert wait_for(labelled, timeout=90, what=f"the {label} label on the Deployment in {new}") == preserved[label]
+    finally:
+        local_env.kubectl("delete", "resourcequota", "no-pods", "-n", ns, "--ignore-not-found", context=old, check=False)

@@ -7,9 +7,12 @@ import pytest
 from pykarmada.karmada.eviction import (
     REASON_APPLICATION_FAILURE,
     GracefulEvictionDisabled,
+    StateNotPreserved,
     application_task_options,
     detect_failure,
+    failover_labels,
     graceful_evict_cluster,
+    preserved_label_state,
     split_by_health,
     toleration_seconds,
 )
@@ -74,3 +77,33 @@ def test_which_bindings_application_failover_looks_at() -> None:
     assert not ApplicationFailoverController.applies({**binding, "spec": {**binding["spec"], "propagateDeps": False}})
     assert not ApplicationFailoverController.applies({**binding, "spec": {**binding["spec"], "resource": {"kind": "ConfigMap"}}}), "no health rule"
     assert not ApplicationFailoverController.applies({**binding, "spec": {**binding["spec"], "failover": {}}})
+
+
+def test_preserved_label_state_reads_the_failed_clusters_status() -> None:
+    rules = {"rules": [{"aliasLabelName": "failover.example.io/gen", "jsonPath": "{.observedGeneration}"}]}
+    items = [{"clusterName": "m1", "status": {"observedGeneration": 3}}, {"clusterName": "m2", "status": {"observedGeneration": 7}}]
+    assert preserved_label_state(rules, items, "m1") == {"failover.example.io/gen": "3"}
+    assert preserved_label_state(None, items, "m1") is None and preserved_label_state({"rules": []}, items, "m1") is None
+    with pytest.raises(StateNotPreserved, match=r"has not yet been collected from Cluster\(m3\)"):
+        preserved_label_state(rules, items, "m3")
+    with pytest.raises(StateNotPreserved, match="jsonpath"):
+        preserved_label_state({"rules": [{"aliasLabelName": "x", "jsonPath": "{.nope}"}]}, items, "m1")
+
+
+def test_the_task_carries_the_state_and_the_clusters_before_failover() -> None:
+    spec = {"clusters": [{"name": "m1", "replicas": 2}]}
+    options = application_task_options({"purgeMode": "Directly"}, PRODUCER, graceful_eviction=True, preserved={"k": "v"}, clusters_before_failover=["m1"])
+    task = graceful_evict_cluster(spec, "m1", options)["gracefulEvictionTasks"][0]
+    assert (task["preservedLabelState"], task["clustersBeforeFailover"]) == ({"k": "v"}, ["m1"])
+    plain = application_task_options({"purgeMode": "Directly"}, PRODUCER, graceful_eviction=True, clusters_before_failover=["m1"])
+    assert "clustersBeforeFailover" not in graceful_evict_cluster(spec, "m1", plain)["gracefulEvictionTasks"][0]
+
+
+def test_failover_labels_only_for_a_single_new_cluster_after_a_direct_purge() -> None:
+    task = {"fromCluster": "m1", "purgeMode": "Directly", "preservedLabelState": {"k": "v"}, "clustersBeforeFailover": ["m1"]}
+    spec = {"gracefulEvictionTasks": [task]}
+    assert failover_labels(spec, "m2", 1) == {"k": "v"}
+    assert failover_labels(spec, "m1", 1) == {}, "a cluster it ran in before gets nothing"
+    assert failover_labels(spec, "m2", 2) == {}, "only a workload in one cluster"
+    assert failover_labels({"gracefulEvictionTasks": [{**task, "purgeMode": "Gracefully"}]}, "m2", 1) == {}
+    assert failover_labels({}, "m2", 1) == {}

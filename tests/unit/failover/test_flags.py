@@ -53,7 +53,7 @@ def _ctx(tmp_path: Path, upstream_defaults: bool) -> SimpleNamespace:
 
 def test_local_up_turns_failover_on_unless_upstream_defaults(tmp_path: Path) -> None:
     on = process_spec(_ctx(tmp_path, False)).argv  # type: ignore[arg-type]
-    assert "--feature-gates=Failover=true,GracefulEviction=true,PropagationPolicyPreemption=true" in on and "--enable-no-execute-taint-eviction=true" in on
+    assert "--feature-gates=Failover=true,GracefulEviction=true,PropagationPolicyPreemption=true,StatefulFailoverInjection=true" in on and "--enable-no-execute-taint-eviction=true" in on
     o = parse_args([a for a in on[3:]])
     assert o.feature_gates.enabled(FAILOVER) and o.enable_no_execute_taint_eviction
     off = process_spec(_ctx(tmp_path, True)).argv  # type: ignore[arg-type]
