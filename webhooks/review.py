@@ -121,8 +121,14 @@ def errored(uid: str, code: int, message: str) -> AdmissionResponse:
     return {"uid": uid, "allowed": False, "status": {"code": code, "message": message}}
 
 
-def validated(req: AdmissionRequest, errors: list[FieldError]) -> AdmissionResponse:
-    return denied(req, errors) if errors else allowed(req)
+def validated(req: AdmissionRequest, errors: list[FieldError], warnings: Iterable[str] = ()) -> AdmissionResponse:
+    """Denied with ``errors``, else allowed; ``warnings`` reach the client (kubectl prints them)."""
+    if errors:
+        return denied(req, errors)
+    response = allowed(req)
+    if warnings := list(warnings):
+        response["warnings"] = warnings
+    return response
 
 
 def patched(req: AdmissionRequest, original: Any, mutated: Any) -> AdmissionResponse:

@@ -106,3 +106,16 @@ def validate_cluster_taint_policy(policy: Mapping[str, Any], *, allow_no_execute
             message = f"Duplicate taint with the same key({taint.get('key') or ''}) and effect({taint.get('effect') or ''}) is not allowed"
             errors.append(duplicate(path.index(i), message))
     return errors
+
+
+def no_execute_everywhere_warning(policy: Mapping[str, Any]) -> list[str]:
+    """The admission warning for a policy whose NoExecute taints may land on every cluster: no
+    ``targetClusters``, or one that narrows nothing. When its conditions hold everywhere (say,
+    the control plane loses its network) it would evict every workload at once."""
+    spec = policy.get("spec") or {}
+    affinity = spec.get("targetClusters") or {}
+    if any(affinity.get(k) for k in ("clusterNames", "exclude", "labelSelector", "fieldSelector")):
+        return []
+    if not any(t.get("effect") == NO_EXECUTE for t in spec.get("taints") or ()):
+        return []
+    return ["spec.targetClusters: selects every cluster, so these NoExecute taints may evict every workload from every cluster at once"]

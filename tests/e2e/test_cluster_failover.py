@@ -103,6 +103,10 @@ def test_webhook_and_schema_refuse_bad_cluster_taint_policies(local_env: LocalEn
     missing = {"addOnConditions": [{"conditionType": "Ready", "statusValues": ["False"]}], "taints": [{"key": "a", "effect": "NoSchedule"}]}
     proc = local_env.kubectl("create", "-f", "-", input=fo.ctp_yaml(f"missing-{_uid()}", missing), check=False)
     assert "is invalid" in proc.stderr and "spec.addOnConditions[0].operator: Required value" in proc.stderr
+    # Admitted, with a warning kubectl prints: NoExecute taints for every cluster (server dry run: nothing is stored).
+    everywhere = {"addOnConditions": [{"conditionType": "Ready", "operator": "In", "statusValues": ["False"]}], "taints": [{"key": "a", "effect": "NoExecute"}]}
+    proc = local_env.kubectl("create", "--dry-run=server", "-f", "-", input=fo.ctp_yaml(f"everywhere-{_uid()}", everywhere))
+    assert "Warning: spec.targetClusters: selects every cluster" in proc.stderr, proc.stderr
 
 
 def test_no_execute_taint_moves_replicas_and_the_old_work_waits_for_healthy_new_ones(local_env: LocalEnv, ns: str) -> None:
@@ -131,6 +135,9 @@ def test_no_execute_taint_moves_replicas_and_the_old_work_waits_for_healthy_new_
                      timeout=30, what="the task stamped")  # fmt: skip
         assert old in fo.work_clusters(local_env, ns, name), "the old Work stays while the new one is not healthy"
         assert not fo.healthy(b, new)
+        described = karmadactl("describe", "deployment", name, "-n", ns, "--kubeconfig", local_env.karmada_kubeconfig).stdout
+        assert f"  {old}: TaintUntolerated (by TaintManager), purgeMode=Gracefully replicas=2, the old copy stays until the new placement is healthy" in described, described
+        assert f"  {new}: replicas=2 health=" in described, described
 
         local_env.kubectl("delete", "overridepolicy", "breaker", "-n", ns)
         wait_for(lambda: not fo.tasks(fo.binding(local_env, ns, name)), timeout=90, what="the task removed once the new Work is healthy")

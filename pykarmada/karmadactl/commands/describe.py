@@ -1,7 +1,8 @@
 """``describe``: kubectl's describe, of the control plane or (``-s members -C <c>``) of a member
 through the proxy, as upstream's. For one resource template of the control plane it adds a
 ``Propagation`` section: why it is, or is not, propagated: the policy that claimed it, its binding,
-the scheduling result, and per member cluster the Work's conditions and health."""
+the scheduling result, per member cluster the Work's conditions and health, and the clusters being
+left (graceful eviction tasks: why, by whom, and what the old copy waits for)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,21 @@ def _cond(obj: dict[str, Any] | None, type_: str) -> str:
         return "<none>"
     text = f"{cond.get('status')} ({cond.get('reason', '')})"
     return text + (f": {cond['message']}" if cond.get("message") else "")
+
+
+def _eviction(task: dict[str, Any]) -> str:
+    """Why and how a cluster is being left: reason and producer, purge mode, and what it waits for."""
+    text = f"{task.get('reason', '')} (by {task.get('producer', '')}), purgeMode={task.get('purgeMode', '')}"
+    if task.get("replicas"):
+        text += f" replicas={task['replicas']}"
+    if task.get("suppressDeletion"):
+        text += ", kept until suppressDeletion is set to false"
+    elif task.get("purgeMode") == "Gracefully":
+        grace = f" or {task['gracePeriodSeconds']}s" if task.get("gracePeriodSeconds") else ""
+        text += f", the old copy stays until the new placement is healthy{grace}"
+    if task.get("creationTimestamp"):
+        text += f", since {task['creationTimestamp']}"
+    return text + (f": {task['message']}" if task.get("message") else "")
 
 
 def render(template: dict[str, Any], binding: dict[str, Any] | None, works: dict[str, dict[str, Any] | None]) -> str:
@@ -60,6 +76,11 @@ def render(template: dict[str, Any], binding: dict[str, Any] | None, works: dict
         work = works.get(name)
         applied = _cond(work, "Applied") if work is not None else "<no Work yet>"
         lines.append(f"  {name}:{replicas} health={health.get(name, 'Unknown')} Applied={applied}")
+    tasks = (binding.get("spec") or {}).get("gracefulEvictionTasks") or []
+    if tasks:
+        lines.append("Evicting:")
+    for task in tasks:
+        lines.append(f"  {task.get('fromCluster')}: {_eviction(task)}")
     if labels.get(c.RETAIN_REPLICAS_LABEL):
         lines.append(f"Note:         {c.RETAIN_REPLICAS_LABEL}={labels[c.RETAIN_REPLICAS_LABEL]}")
     return "\n".join(lines)

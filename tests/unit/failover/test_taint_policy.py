@@ -90,3 +90,14 @@ def test_webhook_flag_allows_no_execute() -> None:
     assert admit(routes(True)["/validate-clustertaintpolicy"], _request(policy))["allowed"] is True
     bad = {**policy, "spec": {"taints": "nope"}}
     assert admit(routes(True)["/validate-clustertaintpolicy"], _request(bad))["status"]["code"] == 400
+
+
+def test_no_execute_on_every_cluster_is_admitted_with_a_warning() -> None:
+    spec = {"taints": [{"key": "a", "effect": "NoExecute"}]}
+    policy = {"apiVersion": "policy.karmada.io/v1alpha1", "kind": "ClusterTaintPolicy", "metadata": {"name": "p"}, "spec": spec}
+    answer = admit(routes(True)["/validate-clustertaintpolicy"], _request(policy))
+    assert answer["allowed"] is True and answer["warnings"][0].startswith("spec.targetClusters: selects every cluster")
+    narrowed = {**policy, "spec": {**spec, "targetClusters": {"clusterNames": ["member1"]}}}
+    assert "warnings" not in admit(routes(True)["/validate-clustertaintpolicy"], _request(narrowed))
+    no_schedule = {**policy, "spec": {"taints": [{"key": "a", "effect": "NoSchedule"}]}}
+    assert "warnings" not in admit(routes(True)["/validate-clustertaintpolicy"], _request(no_schedule))
