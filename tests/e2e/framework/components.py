@@ -1,44 +1,28 @@
-"""Stopping and restarting one process of the environment, keeping state.json's record true so
-that local-down still stops everything."""
+"""Stopping and restarting one process of the environment (pykarmada.localup.restart), and waiting
+for the members to settle afterwards."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import uuid
-from pathlib import Path
 
-from pykarmada.localup import processes
 from pykarmada.localup.processes import ProcessSpec
-from pykarmada.localup.state import Layout, load_state
+from pykarmada.localup.restart import start_process, stop_process
 from tests.e2e.framework.env import LocalEnv
 from tests.e2e.framework.propagation import deployment
 from tests.e2e.framework.wait import wait_for
 
 
 def stop_component(env: LocalEnv, name: str, *, kill: bool = False) -> ProcessSpec:
-    """Stop ``name`` (e.g. "member2/kube-apiserver"), with SIGKILL when ``kill`` (no chance to
-    clean up, as a crash); returns how to start it again."""
-    layout = Layout(env.state_dir)
-    state = load_state(layout)
-    assert state is not None
-    record = next(p for p in state.processes if p.name == name)
-    argv = [a.decode() for a in Path(f"/proc/{record.pid}/cmdline").read_bytes().split(b"\0") if a]
-    processes.stop([record], grace=0.0 if kill else 10.0)
-    return ProcessSpec(name, argv, Path(record.log))
+    """Stop ``name`` (e.g. "member2/kube-apiserver"), with SIGKILL when ``kill``; returns how to
+    start it again."""
+    return stop_process(env.state_dir, name, kill=kill)
 
 
 def start_component(env: LocalEnv, spec: ProcessSpec) -> subprocess.Popen[bytes]:
-    """Start ``spec`` as a child of the test process (so a test can read its exit status), recorded
-    in state.json in place of the stopped one."""
-    layout = Layout(env.state_dir)
-    state = load_state(layout)
-    assert state is not None
-    proc = processes.spawn(spec)
-    record = processes.record_of(spec, proc)
-    state.processes = [record if p.name == spec.name else p for p in state.processes]
-    state.save(layout)
-    env.state = state
+    """Start ``spec`` as a child of the test process (so a test can read its exit status)."""
+    proc, env.state = start_process(env.state_dir, spec)
     return proc
 
 
