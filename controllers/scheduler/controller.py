@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -84,10 +85,16 @@ def result_patch(binding: Mapping[str, Any], outcome: ScheduleOutcome) -> Obj | 
     placement = applied_placement_annotation(spec.get("placement") or {})
     clusters = [dict(c) for c in outcome.clusters]
     patch: Obj = {}
-    if (meta.get("annotations") or {}).get(C.APPLIED_PLACEMENT_ANNOTATION) != placement:
+    annotations = meta.get("annotations") or {}
+    if annotations.get(C.APPLIED_PLACEMENT_ANNOTATION) != placement:
         patch["metadata"] = {"annotations": {C.APPLIED_PLACEMENT_ANNOTATION: placement}}
     if (spec.get("clusters") or []) != clusters:
         patch["spec"] = {"clusters": clusters or None}
+    if patch:
+        # The capacity the decision saw rides on a write that happens anyway (no write of its own).
+        capacity = json.dumps(outcome.capacity, sort_keys=True, separators=(",", ":")) if outcome.capacity else None
+        if annotations.get(C.ESTIMATED_CAPACITY_ANNOTATION) != capacity:
+            patch.setdefault("metadata", {}).setdefault("annotations", {})[C.ESTIMATED_CAPACITY_ANNOTATION] = capacity
     return patch or None
 
 

@@ -93,12 +93,15 @@ def schedule(
     plugins: Plugins = DEFAULT_PLUGINS,
     estimators: Sequence[Estimator] = (general_estimator,),
     enable_empty_workload_propagation: bool = False,
+    capacity: dict[str, int] | None = None,
 ) -> list[TargetCluster]:
     """One scheduling attempt (upstream ``genericScheduler.Schedule``).
 
     ``affinity_name`` overrides ``status.schedulerObservingAffinityName`` (the clusterAffinities
     term under trial). Returns the new ``spec.clusters``; raises :class:`FitError`,
-    :class:`UnschedulableError` or :class:`SchedulingError`.
+    :class:`UnschedulableError` or :class:`SchedulingError`. ``capacity``, when given, receives
+    each feasible cluster's estimated capacity for this workload (free replicas plus those it
+    already holds) for workloads with replicas.
     """
     status = status or {}
     ctx = BindingContext.build(spec, status, affinity_name=affinity_name)
@@ -109,6 +112,8 @@ def schedule(
 
     with schedule_step(STEP_SCORE):
         details = _cluster_details(ctx, feasible, plugins, estimators)
+    if capacity is not None and (spec.get("replicas") or 0) > 0:
+        capacity.update((d.name, d.available) for d in details)
     try:
         with schedule_step(STEP_SELECT):
             selected = select_best_clusters(ctx.placement, details, spec.get("replicas") or 0, spec)
@@ -147,6 +152,7 @@ class ScheduleOutcome:
     affinity_name: str | None = None
     error: SchedulingError | None = None
     failed_attempts: list[str] = field(default_factory=list)
+    capacity: dict[str, int] = field(default_factory=dict)
 
     @property
     def succeeded(self) -> bool:
@@ -157,9 +163,13 @@ def _condition(status: str, reason: str, message: str) -> dict[str, str]:
     return {"type": C.CONDITION_SCHEDULED, "status": status, "reason": reason, "message": message}
 
 
-def _success(clusters: list[TargetCluster] | None, affinity_name: str | None = None, attempts: list[str] | None = None) -> ScheduleOutcome:
+def _success(
+    clusters: list[TargetCluster] | None, affinity_name: str | None = None, attempts: list[str] | None = None, capacity: dict[str, int] | None = None
+) -> ScheduleOutcome:
     condition = _condition("True", C.BINDING_REASON_SUCCESS, C.SCHEDULE_SUCCESS_MESSAGE)
-    return ScheduleOutcome(clusters=clusters, condition=condition, retry=False, affinity_name=affinity_name, failed_attempts=attempts or [])
+    return ScheduleOutcome(
+        clusters=clusters, condition=condition, retry=False, affinity_name=affinity_name, failed_attempts=attempts or [], capacity=capacity or {}
+    )
 
 
 def _failure(error: SchedulingError, attempts: list[str]) -> ScheduleOutcome:
@@ -194,11 +204,12 @@ def schedule_binding(
     options = {"plugins": plugins, "estimators": estimators, "enable_empty_workload_propagation": enable_empty_workload_propagation}
     terms = placement.get("clusterAffinities")
     if terms is None:
+        capacity: dict[str, int] = {}
         try:
-            result = schedule(spec, clusters, status, **options)
+            result = schedule(spec, clusters, status, capacity=capacity, **options)
         except SchedulingError as exc:
             return _failure(exc, [])
-        return _success(result)
+        return _success(result, capacity=capacity)
 
     observed = status.get("schedulerObservingAffinityName") or ""
     index = next((i for i, t in enumerate(terms) if observed and t.get("affinityName") == observed), 0)
@@ -208,14 +219,15 @@ def schedule_binding(
     attempts: list[str] = []
     while index < len(terms):
         name = terms[index].get("affinityName") or ""
+        capacity = {}
         try:
-            result = schedule(spec, clusters, status, affinity_name=name, **options)
+            result = schedule(spec, clusters, status, affinity_name=name, capacity=capacity, **options)
         except SchedulingError as exc:
             first_error = first_error or exc
             attempts.append(f"failed to schedule {binding_ref} with clusterAffiliates index({index}): {exc.message}")
             index += 1
             continue
-        return _success(result, name, attempts)
+        return _success(result, name, attempts, capacity)
     if first_error is None:
         # An empty clusterAffinities list: upstream tries nothing and reports success without
         # touching spec.clusters.

@@ -50,6 +50,9 @@ PROPAGATION_POLICY_NAMESPACE_ANNOTATION = "propagationpolicy.karmada.io/namespac
 PROPAGATION_POLICY_NAME_ANNOTATION = "propagationpolicy.karmada.io/name"
 CLUSTER_PROPAGATION_POLICY_ANNOTATION = "clusterpropagationpolicy.karmada.io/name"
 APPLIED_PLACEMENT_ANNOTATION = "policy.karmada.io/applied-placement"
+# Ours (upstream has no such record): per cluster, the replicas of the workload it could hold
+# when the scheduler last changed the binding, as JSON; read by karmadactl describe.
+ESTIMATED_CAPACITY_ANNOTATION = "scheduler.pykarmada.io/estimated-capacity"
 APPLIED_OVERRIDES_ANNOTATION = "policy.karmada.io/applied-overrides"
 APPLIED_CLUSTER_OVERRIDES_ANNOTATION = "policy.karmada.io/applied-cluster-overrides"
 RESOURCE_BINDING_NAMESPACE_ANNOTATION = "resourcebinding.karmada.io/namespace"

@@ -12,7 +12,7 @@ import pytest
 
 from pykarmada.localup.nodes import build_node
 from tests.e2e.framework.components import start_component, stop_component, wait_member_recovered
-from tests.e2e.framework.env import LocalEnv
+from tests.e2e.framework.env import LocalEnv, karmadactl
 from tests.e2e.framework.estimators import ESTIMATOR, aggregated_policy, answers, apply, deployment, post, scheduled_condition, truth
 from tests.e2e.framework.propagation import namespace
 from tests.e2e.framework.wait import wait_for
@@ -131,3 +131,13 @@ def test_a_member_whose_api_is_down_makes_its_estimator_answer_unknown(local_env
         start_component(local_env, spec)
     wait_for(lambda: post(local_env, member, "/v1/MaxAvailableReplicas", body)[0] == 200, timeout=60, what="answers again")
     wait_member_recovered(local_env, member)
+
+
+def test_describe_shows_the_capacity_the_scheduler_estimated(local_env: LocalEnv, ns: str) -> None:
+    apply(local_env, deployment("sized", ns, 2, "1"), aggregated_policy("sized", ns, ["member1"], {"name": "sized"}))
+    wait_for(lambda: (c := scheduled_condition(local_env, ns, "sized")) and c["status"] == "True", what="sized scheduled")
+    described = karmadactl("describe", "deployment", "sized", "-n", ns, "--kubeconfig", local_env.karmada_kubeconfig).stdout
+    line = next((ln for ln in described.splitlines() if ln.startswith("Capacity:")), "")
+    assert line.endswith("(replicas each cluster could hold, estimated when scheduled)"), described
+    value = int(line.split("member1=")[1].split()[0].rstrip(","))
+    assert value >= 2, line

@@ -1,12 +1,14 @@
 """``describe``: kubectl's describe, of the control plane or (``-s members -C <c>``) of a member
 through the proxy, as upstream's. For one resource template of the control plane it adds a
 ``Propagation`` section: why it is, or is not, propagated: the policy that claimed it, its binding,
-the scheduling result, per member cluster the Work's conditions and health, and the clusters being
-left (graceful eviction tasks: why, by whom, and what the old copy waits for)."""
+the scheduling result and the capacity the scheduler estimated for each cluster, per member cluster
+the Work's conditions and health, and the clusters being left (graceful eviction tasks: why, by
+whom, and what the old copy waits for)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import click
@@ -27,6 +29,15 @@ def _cond(obj: dict[str, Any] | None, type_: str) -> str:
         return "<none>"
     text = f"{cond.get('status')} ({cond.get('reason', '')})"
     return text + (f": {cond['message']}" if cond.get("message") else "")
+
+
+def _capacity(binding: dict[str, Any]) -> dict[str, Any]:
+    raw = ((binding.get("metadata") or {}).get("annotations") or {}).get(c.ESTIMATED_CAPACITY_ANNOTATION)
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _eviction(task: dict[str, Any]) -> str:
@@ -76,6 +87,9 @@ def render(template: dict[str, Any], binding: dict[str, Any] | None, works: dict
         work = works.get(name)
         applied = _cond(work, "Applied") if work is not None else "<no Work yet>"
         lines.append(f"  {name}:{replicas} health={health.get(name, 'Unknown')} Applied={applied}")
+    capacity = _capacity(binding)
+    if capacity:
+        lines.append("Capacity:     " + ", ".join(f"{name}={value}" for name, value in sorted(capacity.items())) + " (replicas each cluster could hold, estimated when scheduled)")
     tasks = (binding.get("spec") or {}).get("gracefulEvictionTasks") or []
     if tasks:
         lines.append("Evicting:")

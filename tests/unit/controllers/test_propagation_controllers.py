@@ -55,6 +55,8 @@ def test_success_status_and_result_patch() -> None:
     assert patch["spec"]["clusters"] == [{"name": "m1", "replicas": 2}, {"name": "m2", "replicas": 2}]
     assert json.loads(patch["metadata"]["annotations"][C.APPLIED_PLACEMENT_ANNOTATION]) == binding["spec"]["placement"]
     assert "resourceVersion" not in patch["metadata"]
+    capacity = json.loads(patch["metadata"]["annotations"][C.ESTIMATED_CAPACITY_ANNOTATION])
+    assert set(capacity) == {"m1", "m2"} and all(v >= 2 for v in capacity.values()), capacity
     status = build_status({"conditions": [{"type": "FullyApplied", "status": "True", "reason": "x", "message": "", "lastTransitionTime": "t"}]}, 1, outcome)
     scheduled = next(c for c in status["conditions"] if c["type"] == "Scheduled")
     assert (scheduled["status"], scheduled["reason"], scheduled["message"]) == ("True", "Success", "Binding has been scheduled successfully.")
