@@ -42,15 +42,22 @@ class MemberInformers:
         return mapper
 
     async def ensure(self, cluster: Obj, api_version: str, kind: str) -> Informer:
-        """The informer for this kind in this member, started on first use."""
+        """The informer for this kind in this member, started on first use. When the member's
+        client changed (the cluster was joined again, its endpoint or credentials changed), the
+        informers built on the old one, which is closed, are stopped and built again."""
         name = cluster["metadata"]["name"]
         key = (name, api_version, kind)
         async with self._lock:
+            client = await self.members.client_for(cluster)
+            stale = [k for k, i in self._informers.items() if k[0] == name and i.client is not client]
+            for k in stale:
+                await self._informers.pop(k).stop()
+            if stale:
+                log.info("member %s: new credentials or endpoint; %d informer(s) start again", name, len(stale))
             informer = self._informers.get(key)
             if informer is not None:
                 return informer
             info = await (await self.mapper(cluster)).lookup(api_version, kind)
-            client = await self.members.client_for(cluster)
             informer = Informer(client, info.path(), name=f"{kind}@{name}", labelSelector=SELECTOR)
 
             def dispatch(event: str, obj: Obj, old: Obj | None, cluster_name: str = name, source: Informer = informer) -> None:

@@ -141,3 +141,7 @@ class Informer:
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
                 log.info("informer %s: watch interrupted (%s); resuming", self.name, e)
                 await asyncio.sleep(1)
+            except Exception:  # noqa: BLE001 - an informer that dies silently leaves its cache stale
+                failures += 1
+                log.exception("informer %s: unexpected failure; retrying (attempt %d)", self.name, failures)
+                await asyncio.sleep(min(2.0 * 2 ** min(failures - 1, 5), 60.0))

@@ -16,6 +16,7 @@ from pykarmada.localup.nodes import member_region_zone
 from pykarmada.localup.state import Layout
 from tests.e2e.framework.components import start_component, stop_component, wait_member_recovered
 from tests.e2e.framework.env import LocalEnv, karmadactl
+from tests.e2e.framework.propagation import apply, deployment, get, namespace
 from tests.e2e.framework.users import user_kubeconfig
 from tests.e2e.framework.wait import wait_for
 
@@ -235,6 +236,14 @@ def test_join_unjoin_round_trip_leaves_nothing_behind(local_env: LocalEnv) -> No
         assert joined.returncode == 0, joined.stderr
         assert "is joined successfully" in joined.stdout
     wait_for(lambda: _ready(local_env.kubectl_json("get", "cluster", member)) == "True", timeout=60, what=f"{member} Ready after re-joining")
+    # Joined again with new credentials: a workload placed there runs and its status comes back.
+    with namespace(local_env, "rejoin") as ns:
+        policy = {"apiVersion": "policy.karmada.io/v1alpha1", "kind": "PropagationPolicy", "metadata": {"name": "back", "namespace": ns},
+                  "spec": {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "back"}],
+                           "placement": {"clusterAffinity": {"clusterNames": [member]}}}}  # fmt: skip
+        apply(local_env, ns, deployment("back", ns, 1), policy)
+        wait_for(lambda: ((get(local_env, "deployment", "back", ns) or {}).get("status") or {}).get("readyReplicas") == 1,
+                 timeout=120, what=f"the Deployment in {member} ready in the control plane")  # fmt: skip
 
 
 def test_stopped_member_becomes_not_ready_then_ready_again(local_env: LocalEnv) -> None:

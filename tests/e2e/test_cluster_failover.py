@@ -14,6 +14,7 @@ import pytest
 from tests.e2e.framework import failover as fo
 from tests.e2e.framework.components import start_component, stop_component, wait_member_recovered, wait_members_settled
 from tests.e2e.framework.env import LocalEnv, karmadactl
+from tests.e2e.framework import metrics as metricslib
 from tests.e2e.framework.metrics import endpoint, scrape
 from tests.e2e.framework.propagation import apply, deployment, events, get, namespace, scheduled
 from tests.e2e.framework.wait import wait_for
@@ -57,6 +58,13 @@ def _applied(env: LocalEnv, ns: str, name: str, cluster: str) -> str | None:
     work = get(env, "work", work_name("Deployment", name, ns), execution_namespace(cluster))
     cond = next((c for c in (work or {}).get("status", {}).get("conditions", []) if c["type"] == "Applied"), None)
     return cond["status"] if cond else None
+
+
+def _serving(url: str) -> bool:
+    try:
+        return metricslib.get(url)[0] == 200
+    except OSError:  # refused while it starts
+        return False
 
 
 def _time(value: str) -> float:
@@ -130,6 +138,8 @@ def test_no_execute_taint_moves_replicas_and_the_old_work_waits_for_healthy_new_
                          timeout=60, what=f"replicas moved to {new} with an eviction task for {old}")  # fmt: skip
         task = fo.tasks(moved)[old]
         assert (task["producer"], task["reason"], task["purgeMode"], task.get("replicas")) == ("TaintManager", "TaintUntolerated", "Gracefully", 2)
+        metrics = scrape(endpoint(local_env, "karmada-controller-manager/metrics"))  # before the restart below resets them
+        assert metrics.value("eviction_processing_total", name="binding-eviction", result="success") >= 1
         wait_for(lambda: _applied(local_env, ns, name, new) == "False", timeout=60, what=f"the Work in {new} failing to apply")
         b = wait_for(lambda: (b := fo.binding(local_env, ns, name)) and fo.tasks(b).get(old, {}).get("creationTimestamp") and b,
                      timeout=30, what="the task stamped")  # fmt: skip
@@ -138,6 +148,14 @@ def test_no_execute_taint_moves_replicas_and_the_old_work_waits_for_healthy_new_
         described = karmadactl("describe", "deployment", name, "-n", ns, "--kubeconfig", local_env.karmada_kubeconfig).stdout
         assert f"  {old}: TaintUntolerated (by TaintManager), purgeMode=Gracefully replicas=2, the old copy stays until the new placement is healthy" in described, described
         assert f"  {new}: replicas=2 health=" in described, described
+        # A controller process killed mid-eviction loses no task and evicts nothing twice.
+        stamped = fo.tasks(b)[old]["creationTimestamp"]
+        start_component(local_env, stop_component(local_env, "karmada/karmada-controller-manager", kill=True))
+        wait_for(lambda: _serving(endpoint(local_env, "karmada-controller-manager/readyz")), timeout=60, what="the controller process ready again")
+        time.sleep(3)  # its informers have synced and its taint manager has judged the binding again
+        b = fo.binding(local_env, ns, name)
+        assert [t["fromCluster"] for t in b["spec"]["gracefulEvictionTasks"]] == [old] and fo.tasks(b)[old]["creationTimestamp"] == stamped
+        assert fo.targets(b) == {new: 2} and old in fo.work_clusters(local_env, ns, name)
 
         local_env.kubectl("delete", "overridepolicy", "breaker", "-n", ns)
         wait_for(lambda: not fo.tasks(fo.binding(local_env, ns, name)), timeout=90, what="the task removed once the new Work is healthy")
@@ -151,7 +169,6 @@ def test_no_execute_taint_moves_replicas_and_the_old_work_waits_for_healthy_new_
         assert succeeded[-1]["source"]["component"] == "resource-binding-graceful-eviction-controller"
     assert fo.has_taint(local_env, old, KEY) is None
     metrics = scrape(endpoint(local_env, "karmada-controller-manager/metrics"))
-    assert metrics.value("eviction_processing_total", name="binding-eviction", result="success") >= 1
     assert metrics.has("eviction_processing_latency_seconds") and metrics.has("eviction_queue_depth")
     assert metrics.value("eviction_kind_total", member_cluster=old, resource_kind="ResourceBinding") == 0, "nothing left waiting"
 
