@@ -140,6 +140,7 @@ def test_no_execute_taint_moves_replicas_and_the_old_work_waits_for_healthy_new_
         assert (task["producer"], task["reason"], task["purgeMode"], task.get("replicas")) == ("TaintManager", "TaintUntolerated", "Gracefully", 2)
         metrics = scrape(endpoint(local_env, "karmada-controller-manager/metrics"))  # before the restart below resets them
         assert metrics.value("eviction_processing_total", name="binding-eviction", result="success") >= 1
+        assert metrics.has("eviction_processing_latency_seconds") and metrics.has("eviction_queue_depth")
         wait_for(lambda: _applied(local_env, ns, name, new) == "False", timeout=60, what=f"the Work in {new} failing to apply")
         b = wait_for(lambda: (b := fo.binding(local_env, ns, name)) and fo.tasks(b).get(old, {}).get("creationTimestamp") and b,
                      timeout=30, what="the task stamped")  # fmt: skip
@@ -169,7 +170,6 @@ def test_no_execute_taint_moves_replicas_and_the_old_work_waits_for_healthy_new_
         assert succeeded[-1]["source"]["component"] == "resource-binding-graceful-eviction-controller"
     assert fo.has_taint(local_env, old, KEY) is None
     metrics = scrape(endpoint(local_env, "karmada-controller-manager/metrics"))
-    assert metrics.has("eviction_processing_latency_seconds") and metrics.has("eviction_queue_depth")
     assert metrics.value("eviction_kind_total", member_cluster=old, resource_kind="ResourceBinding") == 0, "nothing left waiting"
 
 

@@ -137,7 +137,7 @@ def test_describe_shows_the_capacity_the_scheduler_estimated(local_env: LocalEnv
     apply(local_env, deployment("sized", ns, 2, "1"), aggregated_policy("sized", ns, ["member1"], {"name": "sized"}))
     wait_for(lambda: (c := scheduled_condition(local_env, ns, "sized")) and c["status"] == "True", what="sized scheduled")
     described = karmadactl("describe", "deployment", "sized", "-n", ns, "--kubeconfig", local_env.karmada_kubeconfig).stdout
-    line = next((ln for ln in described.splitlines() if ln.startswith("Capacity:")), "")
+    line = next((ln.strip() for ln in described.splitlines() if ln.strip().startswith("Capacity:")), "")
     assert line.endswith("(replicas each cluster could hold, estimated when scheduled)"), described
     value = int(line.split("member1=")[1].split()[0].rstrip(","))
     assert value >= 2, line
