@@ -103,18 +103,17 @@ def test_a_direct_failover_carries_the_preserved_state_to_the_new_member(local_e
     (old,) = wait_for(lambda: _placed_and_healthy(local_env, ns, name), timeout=90, what="placed and healthy")
     new = "member2" if old == "member1" else "member1"
     try:
-        with fo.binding_history(local_env, ns, name) as history:
+        # The labels go with the task: once the new copy is healthy the task ends, and the next
+        # sync leaves them out again (as upstream). The watch in the new member sees them.
+        with fo.binding_history(local_env, ns, name) as bindings, fo.history(local_env, "deployments", namespace=ns, context=new) as copies:
             _break(local_env, ns, name, old)
-            moved = wait_for(lambda: history.first(lambda b: fo.tasks(b).get(old)), timeout=90, what=f"an eviction task for {old}")
-        task = fo.tasks(moved)[old]
-        assert task["purgeMode"] == "Directly" and task["clustersBeforeFailover"] == [old], task
-        preserved = task["preservedLabelState"]
-        assert list(preserved) == [label] and preserved[label].isdigit(), preserved
-
-        def labelled() -> str | None:
-            found = local_env.kubectl("get", "deployment", name, "-n", ns, "--ignore-not-found", "-o", "json", context=new).stdout
-            return found and (json.loads(found)["metadata"].get("labels") or {}).get(label)
-
-        assert wait_for(labelled, timeout=90, what=f"the {label} label on the Deployment in {new}") == preserved[label]
+            moved = wait_for(lambda: bindings.first(lambda b: fo.tasks(b).get(old)), timeout=90, what=f"an eviction task for {old}")
+            task = fo.tasks(moved)[old]
+            assert task["purgeMode"] == "Directly" and task["clustersBeforeFailover"] == [old], task
+            preserved = task["preservedLabelState"]
+            assert list(preserved) == [label] and preserved[label].isdigit(), preserved
+            labelled = wait_for(lambda: copies.first(lambda d: d["metadata"]["name"] == name and label in (d["metadata"].get("labels") or {})),
+                                timeout=90, what=f"the {label} label on the Deployment in {new}")  # fmt: skip
+        assert labelled["metadata"]["labels"][label] == preserved[label]
     finally:
         local_env.kubectl("delete", "resourcequota", "no-pods", "-n", ns, "--ignore-not-found", context=old, check=False)

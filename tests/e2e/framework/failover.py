@@ -85,14 +85,14 @@ def work_clusters(env: LocalEnv, namespace: str, name: str) -> set[str]:
     return set(works(env, "Deployment", name, namespace))
 
 
-class BindingHistory:
-    """Every version of a ResourceBinding a ``kubectl get --watch`` sees, in order. A graceful
-    eviction task can live for a fraction of a second (kwok makes the new copy healthy fast), too
-    short for polling to catch."""
+class History:
+    """Every version of the objects a ``kubectl get --watch`` sees, in order. A graceful eviction
+    task, and the labels it injects, can live for a fraction of a second (kwok makes the new copy
+    healthy fast), too short for polling to catch."""
 
-    def __init__(self, env: LocalEnv, namespace: str, name: str) -> None:
-        cmd = [str(env.kubectl_path), "--kubeconfig", env.karmada_kubeconfig, "--context", "karmada-apiserver",
-               "get", "resourcebinding", f"{name}-deployment", "-n", namespace, "--watch", "-o", "json"]  # fmt: skip
+    def __init__(self, env: LocalEnv, *target: str, namespace: str, context: str = "karmada-apiserver") -> None:
+        config = env.karmada_kubeconfig if context == "karmada-apiserver" else env.members_kubeconfig
+        cmd = [str(env.kubectl_path), "--kubeconfig", config, "--context", context, "get", *target, "-n", namespace, "--watch", "-o", "json"]
         self.versions: list[dict[str, Any]] = []
         self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -121,9 +121,15 @@ class BindingHistory:
 
 
 @contextmanager
-def binding_history(env: LocalEnv, namespace: str, name: str) -> Iterator[BindingHistory]:
-    history = BindingHistory(env, namespace, name)
+def history(env: LocalEnv, *target: str, namespace: str, context: str = "karmada-apiserver") -> Iterator[History]:
+    """``target``: kubectl's ``TYPE [NAME]``; without a name, every object of the type in ``namespace``."""
+    recorded = History(env, *target, namespace=namespace, context=context)
     try:
-        yield history
+        yield recorded
     finally:
-        history.stop()
+        recorded.stop()
+
+
+def binding_history(env: LocalEnv, namespace: str, name: str) -> Any:
+    """The versions of Deployment ``name``'s ResourceBinding."""
+    return history(env, "resourcebinding", f"{name}-deployment", namespace=namespace)
