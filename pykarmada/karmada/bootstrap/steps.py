@@ -6,41 +6,65 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pykarmada.karmada.bootstrap import csr as agent_csr
 from pykarmada.karmada.bootstrap.rbac import AGENT_KUBECONFIG_SECRET, AGENT_NAME, AGENT_SERVICE_ACCOUNT, ObjectRef, collection_path, ref
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.errors import ApiError
+from pykarmada.kube.watch import watch_events
 
-POLL = 1.0
+T = TypeVar("T")
 
 
 class StepError(Exception):
     """A step that cannot go on; the message says which and why."""
 
 
+async def _watch_until(client: KubeClient, collection: str, name: str, done: Callable[[dict[str, Any]], T | None], timeout: float, late: str) -> T:
+    """List ``name`` in ``collection``, then watch it, until ``done`` returns a value (it may
+    raise); ``StepError(late)`` after ``timeout`` seconds. A watch sees the change the moment it
+    happens, where polling would wait out its interval."""
+    selector = f"metadata.name={name}"
+
+    async def run() -> T:
+        while True:
+            listing = await client.request("GET", collection, params={"fieldSelector": selector})
+            for item in listing.get("items") or []:
+                if (value := done(item)) is not None:
+                    return value
+            rv = listing["metadata"]["resourceVersion"]
+            async for event in watch_events(client, collection, resource_version=rv, fieldSelector=selector, timeout_seconds=max(int(timeout), 1)):
+                if event.type in ("ADDED", "MODIFIED") and (value := done(event.object)) is not None:
+                    return value
+
+    try:
+        return await asyncio.wait_for(run(), timeout)
+    except asyncio.TimeoutError:
+        raise StepError(late) from None
+
+
 async def request_certificate(client: KubeClient, name: str, common_name: str, *, expiration_seconds: int, timeout: float) -> tuple[bytes, bytes]:
-    """Post a CSR for (CN, O=system:karmada:agents) and wait, polling each second, for the
-    certificate; return (certificate PEM, key PEM)."""
+    """Post a CSR for (CN, O=system:karmada:agents) and wait (watching it) for the certificate;
+    return (certificate PEM, key PEM)."""
     pair = agent_csr.key_and_request(common_name, [agent_csr.AGENT_GROUP])
     await client.create(agent_csr.CSR_PATH, agent_csr.csr_object(name, pair.csr_pem, expiration_seconds=expiration_seconds))
-    deadline = time.monotonic() + timeout
-    while True:
-        current = await client.get(f"{agent_csr.CSR_PATH}/{name}")
+
+    def issued(current: dict[str, Any]) -> bytes | None:
         status = current.get("status") or {}
         if status.get("certificate"):
-            return base64.b64decode(status["certificate"]), pair.key_pem
+            return base64.b64decode(status["certificate"])
         for condition in status.get("conditions") or []:
             if condition.get("type") in ("Denied", "Failed") and condition.get("status", "True") == "True":
                 raise StepError(f"CSR {name} was {condition['type'].lower()}: {condition.get('message') or condition.get('reason', '')}")
-        if time.monotonic() > deadline:
-            raise StepError(
-                f"CSR {name} got no certificate within {timeout:.0f}s: approve it with `kubectl certificate approve {name}` "
-                "on the control plane, or enable the agentcsrapproving controller of karmada-controller-manager"
-            )
-        await asyncio.sleep(POLL)
+        return None
+
+    late = (
+        f"CSR {name} got no certificate within {timeout:.0f}s: approve it with `kubectl certificate approve {name}` "
+        "on the control plane, or enable the agentcsrapproving controller of karmada-controller-manager"
+    )
+    return await _watch_until(client, agent_csr.CSR_PATH, name, issued, timeout, late), pair.key_pem
 
 
 async def delete_quietly(client: KubeClient, path: str) -> None:
@@ -111,9 +135,5 @@ def rolled_out(deployment: dict[str, Any]) -> bool:
 
 
 async def wait_rollout(client: KubeClient, namespace: str, name: str, timeout: float) -> None:
-    path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
-    deadline = time.monotonic() + timeout
-    while not rolled_out(await client.get(path)):
-        if time.monotonic() > deadline:
-            raise StepError(f"Deployment {namespace}/{name} in the member did not roll out within {timeout:.0f}s")
-        await asyncio.sleep(POLL)
+    late = f"Deployment {namespace}/{name} in the member did not roll out within {timeout:.0f}s"
+    await _watch_until(client, f"/apis/apps/v1/namespaces/{namespace}/deployments", name, lambda d: True if rolled_out(d) else None, timeout, late)
