@@ -16,6 +16,7 @@ from typing import Any
 from pykarmada.karmada import constants as c
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.errors import ApiError
+from pykarmada.kube.watch import wait_for_object
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +52,19 @@ async def _create(client: KubeClient, path: str, obj: dict[str, Any]) -> dict[st
 
 
 async def _wait_token(client: KubeClient, namespace: str, name: str) -> dict[str, str]:
-    deadline = time.monotonic() + TOKEN_WAIT
-    while True:
-        secret = await client.get(f"/api/v1/namespaces/{namespace}/secrets/{name}")
+    """The token Secret's data once the member's token controller has filled it (watched)."""
+
+    def filled(secret: dict[str, Any]) -> dict[str, str] | None:
         data = secret.get("data") or {}
-        if data.get("token"):
-            return data
-        if time.monotonic() > deadline:
-            raise JoinError(
-                f"secret {namespace}/{name} in the member got no token within {TOKEN_WAIT:.0f}s: "
-                "is the member's kube-controller-manager (serviceaccount-token controller) running?"
-            )
-        await asyncio.sleep(1)
+        return data if data.get("token") else None
+
+    try:
+        return await wait_for_object(client, f"/api/v1/namespaces/{namespace}/secrets", name, filled, TOKEN_WAIT)
+    except asyncio.TimeoutError:
+        raise JoinError(
+            f"secret {namespace}/{name} in the member got no token within {TOKEN_WAIT:.0f}s: "
+            "is the member's kube-controller-manager (serviceaccount-token controller) running?"
+        ) from None
 
 
 async def _ensure_service_account(member: KubeClient, namespace: str, name: str) -> None:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 WATCH_TIMEOUT_SECONDS = 300
 RETRY_DELAY = 1.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -88,3 +89,23 @@ async def list_and_watch(client: KubeClient, path: str, **params: Any) -> AsyncI
         except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError, asyncio.TimeoutError) as e:
             log.debug("watch %s interrupted (%s); resuming from %s", path, e, resource_version)
             await asyncio.sleep(RETRY_DELAY)
+
+
+async def wait_for_object(client: KubeClient, collection: str, name: str, done: Callable[[dict[str, Any]], T | None], timeout: float) -> T:
+    """List ``name`` in ``collection``, then watch it, until ``done`` returns a value (it may
+    raise); ``asyncio.TimeoutError`` after ``timeout`` seconds. A watch sees the change as it
+    happens, where a poll would wait out its interval."""
+    selector = f"metadata.name={name}"
+
+    async def run() -> T:
+        while True:
+            listing = await client.request("GET", collection, params={"fieldSelector": selector})
+            for item in listing.get("items") or []:
+                if (value := done(item)) is not None:
+                    return value
+            rv = listing["metadata"]["resourceVersion"]
+            async for event in watch_events(client, collection, resource_version=rv, fieldSelector=selector, timeout_seconds=max(int(timeout), 1)):
+                if event.type in ("ADDED", "MODIFIED") and (value := done(event.object)) is not None:
+                    return value
+
+    return await asyncio.wait_for(run(), timeout)

@@ -13,7 +13,7 @@ from pykarmada.karmada.bootstrap import csr as agent_csr
 from pykarmada.karmada.bootstrap.rbac import AGENT_KUBECONFIG_SECRET, AGENT_NAME, AGENT_SERVICE_ACCOUNT, ObjectRef, collection_path, ref
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.errors import ApiError
-from pykarmada.kube.watch import watch_events
+from pykarmada.kube.watch import wait_for_object
 
 T = TypeVar("T")
 
@@ -23,24 +23,8 @@ class StepError(Exception):
 
 
 async def _watch_until(client: KubeClient, collection: str, name: str, done: Callable[[dict[str, Any]], T | None], timeout: float, late: str) -> T:
-    """List ``name`` in ``collection``, then watch it, until ``done`` returns a value (it may
-    raise); ``StepError(late)`` after ``timeout`` seconds. A watch sees the change the moment it
-    happens, where polling would wait out its interval."""
-    selector = f"metadata.name={name}"
-
-    async def run() -> T:
-        while True:
-            listing = await client.request("GET", collection, params={"fieldSelector": selector})
-            for item in listing.get("items") or []:
-                if (value := done(item)) is not None:
-                    return value
-            rv = listing["metadata"]["resourceVersion"]
-            async for event in watch_events(client, collection, resource_version=rv, fieldSelector=selector, timeout_seconds=max(int(timeout), 1)):
-                if event.type in ("ADDED", "MODIFIED") and (value := done(event.object)) is not None:
-                    return value
-
     try:
-        return await asyncio.wait_for(run(), timeout)
+        return await wait_for_object(client, collection, name, done, timeout)
     except asyncio.TimeoutError:
         raise StepError(late) from None
 
