@@ -1,6 +1,6 @@
 """Benchmark of cluster failover: a member's API goes away and its Deployments move.
 
-    python bench/failover.py [--deployments 50] [--replicas 2] [--state-dir DIR]
+    python bench/failover.py [--deployments 50] [--replicas 2] [--resource-eviction-rate R] [--state-dir DIR]
 
 Places ``--deployments`` Deployments on member1 (``clusterAffinities``: member1 first, then
 member2/member3), with a ClusterTaintPolicy that puts ``cluster.karmada.io/not-ready:NoExecute``
@@ -14,8 +14,10 @@ the time from the outage to
 
 and the control-plane writes per evicted binding (the control-plane kube-apiserver's
 ``apiserver_request_total``, from the outage until writes settle). Target (issue 11): outage to
-replicas ready elsewhere within the detection threshold + 10 s. member1 is started again at the
-end. Without --state-dir it starts its own environment (3 Push members of 12 kwok nodes, failover
+replicas ready elsewhere within the detection threshold + 10 s. The taint manager paces evictions
+(``--resource-eviction-rate``, upstream's 0.5 per second per worker, 3 workers): with
+``--resource-eviction-rate`` the controller process is started again with that rate first (and
+keeps it). member1 is started again at the end. Without --state-dir it starts its own environment (3 Push members of 12 kwok nodes, failover
 on as local-up sets it). Prints figures; asserts nothing.
 """
 
@@ -27,6 +29,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 from propagation import KARMADACTL, print_writes, settled_write_counts, write_counts
@@ -72,7 +75,20 @@ async def _ready_in(member: KubeClient, namespace: str, replicas: int) -> set[st
     return {d["metadata"]["name"] for d in items if (d.get("status") or {}).get("readyReplicas") == replicas}
 
 
-async def run(state_dir: Path, deployments: int, replicas: int) -> None:
+CONTROLLER = "karmada/karmada-controller-manager"
+
+
+def _with_eviction_rate(state_dir: Path, rate: float) -> None:
+    """Start the controller process again with ``--resource-eviction-rate=rate`` (its last value wins)."""
+    spec = stop_process(state_dir, CONTROLLER)
+    argv = [a for a in spec.argv if not a.startswith("--resource-eviction-rate=")] + [f"--resource-eviction-rate={rate:g}"]
+    start_process(state_dir, replace(spec, argv=argv))
+
+
+async def run(state_dir: Path, deployments: int, replicas: int, eviction_rate: float | None) -> None:
+    if eviction_rate is not None:
+        _with_eviction_rate(state_dir, eviction_rate)
+        print(f"controller process started again with --resource-eviction-rate={eviction_rate:g}")
     state = load_state(Layout(state_dir))
     assert state is not None
     cp_config, members_config = state.karmada_kubeconfig, state.members_kubeconfig
@@ -124,7 +140,8 @@ async def run(state_dir: Path, deployments: int, replicas: int) -> None:
                           f" the first binding left {min(evicted.values()) - taint_at:.1f} s after it")
                 moved = [ready[n] - evicted[n] for n in ready if n in evicted]
                 print(f"  a binding leaving {OLD} to its replicas ready elsewhere: p50 {_p(moved, 0.5):.2f} s, p99 {_p(moved, 0.99):.2f} s")
-                print("  (the taint manager evicts at --resource-eviction-rate, 0.5/s per worker as upstream: 3 workers, 1.5 bindings/s)")
+                rate = eviction_rate if eviction_rate is not None else 0.5
+                print(f"  (the taint manager's 3 workers each evict {rate:g} bindings/s, --resource-eviction-rate; upstream's default is 0.5)")
             print_writes(before, after, max(len(evicted), 1))
             print("  (per evicted binding; includes the taint policy, cluster status and lease writes of the period)")
         finally:
@@ -141,16 +158,17 @@ def main() -> None:
     parser.add_argument("--deployments", type=int, default=50)
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--state-dir", type=Path, help="a running environment (member1 is stopped and started again)")
+    parser.add_argument("--resource-eviction-rate", type=float, help="restart the controller process with this rate first (upstream's default: 0.5)")
     args = parser.parse_args()
     if args.state_dir is not None:
-        asyncio.run(run(args.state_dir, args.deployments, args.replicas))
+        asyncio.run(run(args.state_dir, args.deployments, args.replicas, args.resource_eviction_rate))
         return
     with tempfile.TemporaryDirectory(prefix="pykarmada-bench-failover-") as tmp:
         state, kube = f"{tmp}/state", f"{tmp}/kube"
         subprocess.run([*KARMADACTL, "local-up", "--members=3", "--pull-members=0", "--nodes-per-member=12", f"--state-dir={state}",
                         f"--kubeconfig-dir={kube}"], check=True, capture_output=True)  # fmt: skip
         try:
-            asyncio.run(run(Path(state), args.deployments, args.replicas))
+            asyncio.run(run(Path(state), args.deployments, args.replicas, args.resource_eviction_rate))
         finally:
             subprocess.run([*KARMADACTL, "local-down", "--purge", f"--state-dir={state}", f"--kubeconfig-dir={kube}"], check=True, capture_output=True)
 
