@@ -7,7 +7,7 @@ import json
 import subprocess
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import yaml
@@ -130,6 +130,6 @@ def history(env: LocalEnv, *target: str, namespace: str, context: str = "karmada
         recorded.stop()
 
 
-def binding_history(env: LocalEnv, namespace: str, name: str) -> Any:
+def binding_history(env: LocalEnv, namespace: str, name: str) -> AbstractContextManager[History]:
     """The versions of Deployment ``name``'s ResourceBinding."""
     return history(env, "resourcebinding", f"{name}-deployment", namespace=namespace)
