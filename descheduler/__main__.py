@@ -15,7 +15,7 @@ from pykarmada.descheduler.descheduler import COMPONENT, Descheduler, Settings
 from pykarmada.karmada.estimation.flags import add_estimator_client_flags, estimator_client_options
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import connection_from_kubeconfig
-from pykarmada.kube.flags import go_duration
+from pykarmada.kube.flags import go_duration, require_files
 from pykarmada.kube.leader import LeaderElector
 from pykarmada.kube.metrics_server import BindAddress, CannotServe, Endpoints, bind_address_flag, health_app, metrics_app
 
@@ -36,8 +36,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Settings, BindAddress | N
     a = p.parse_args(argv)
     if a.descheduling_interval <= 0:
         p.error("--descheduling-interval must be greater than 0")
-    if not os.path.isfile(a.kubeconfig):
-        p.error(f"--kubeconfig: no such file: {a.kubeconfig}")
+    require_files(p, a, "kubeconfig")
     logging.basicConfig(level=a.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     settings = Settings(
         kubeconfig=a.kubeconfig,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 
 from pykarmada.estimator.server import Settings, serve
 from pykarmada.karmada.features import DEFAULTS, FeatureGateError, FeatureGates
+from pykarmada.kube.flags import require_files
 from pykarmada.kube.metrics_server import CannotServe, bind_address_flag
 
 
@@ -30,10 +30,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     a = p.parse_args(argv)
     if not 0 < a.server_port < 65536:
         p.error(f"--server-port must be between 1 and 65535, not {a.server_port}")
-    for flag in ("kubeconfig", "grpc_auth_cert_file", "grpc_auth_key_file", "grpc_client_ca_file"):
-        path = getattr(a, flag)
-        if path and not os.path.isfile(path):
-            p.error(f"--{flag.replace('_', '-')}: no such file: {path}")
+    require_files(p, a, "kubeconfig", "grpc_auth_cert_file", "grpc_auth_key_file", "grpc_client_ca_file")
     try:
         gates = FeatureGates.parse(a.feature_gates)
     except FeatureGateError as e:

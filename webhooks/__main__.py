@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 
-from pykarmada.kube.flags import go_bool
+from pykarmada.kube.flags import go_bool, require_files
 from pykarmada.kube.metrics_server import CannotServe, bind_address_flag
 from pykarmada.webhooks.app import TLS_VERSIONS, ServerSettings, serve
 
@@ -42,9 +41,9 @@ def parse_args(argv: list[str] | None = None) -> ServerSettings:
     if not 0 < args.secure_port < 65536:
         parser.error(f"--secure-port must be between 1 and 65535, not {args.secure_port}")
     for flag in ("tls_cert_file", "tls_private_key_file", "client_ca_file"):
-        path = getattr(args, flag)
-        if path is not None and not os.path.isfile(path):
-            parser.error(f"--{flag.replace('_', '-')}: no such file: {path}")
+        if getattr(args, flag) == "":
+            parser.error(f"--{flag.replace('_', '-')}: must name a file")
+    require_files(parser, args, "tls_cert_file", "tls_private_key_file", "client_ca_file")
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     return ServerSettings(
         tls_cert_file=args.tls_cert_file,

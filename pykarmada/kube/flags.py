@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -44,3 +45,12 @@ def go_bool(value: str) -> bool:
     if lowered in ("false", "0", "f"):
         return False
     raise argparse.ArgumentTypeError(f"invalid boolean value {value!r}")
+
+
+def require_files(parser: argparse.ArgumentParser, args: argparse.Namespace, *dests: str) -> None:
+    """A usage error for the first of these file flags that is set and names no file; unset
+    (None or empty) flags are left to the caller."""
+    for dest in dests:
+        path = getattr(args, dest)
+        if path and not os.path.isfile(path):
+            parser.error(f"--{dest.replace('_', '-')}: no such file: {path}")

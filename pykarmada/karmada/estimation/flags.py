@@ -4,7 +4,6 @@ process) and the descheduler."""
 from __future__ import annotations
 
 import argparse
-import os
 
 from pykarmada.karmada.estimation.client import (
     DEFAULT_PORT,
@@ -13,7 +12,7 @@ from pykarmada.karmada.estimation.client import (
     DEFAULT_TIMEOUT,
     EstimatorClientOptions,
 )
-from pykarmada.kube.flags import go_duration
+from pykarmada.kube.flags import go_duration, require_files
 
 
 def add_estimator_client_flags(p: argparse.ArgumentParser) -> None:
@@ -29,10 +28,7 @@ def add_estimator_client_flags(p: argparse.ArgumentParser) -> None:
 
 def estimator_client_options(p: argparse.ArgumentParser, a: argparse.Namespace) -> EstimatorClientOptions:
     """The options the flags give; a certificate file that does not exist is a usage error."""
-    for flag in ("scheduler_estimator_cert_file", "scheduler_estimator_key_file", "scheduler_estimator_ca_file"):
-        path = getattr(a, flag)
-        if path and not os.path.isfile(path):
-            p.error(f"--{flag.replace('_', '-')}: no such file: {path}")
+    require_files(p, a, "scheduler_estimator_cert_file", "scheduler_estimator_key_file", "scheduler_estimator_ca_file")
     return EstimatorClientOptions(
         timeout=a.scheduler_estimator_timeout,
         port=a.scheduler_estimator_port,
