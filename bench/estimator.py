@@ -1,12 +1,22 @@
-"""Benchmark of karmada-scheduler-estimator: MaxAvailableReplicas answers per second and latency.
+"""Benchmark of karmada-scheduler-estimator, at the size issue 12 names, and of the scheduler using it.
 
-    python bench/estimator.py [--requests 2000] [--concurrency 16] [--nodes 3] [--state-dir DIR]
+    python bench/estimator.py [--nodes 1000] [--pods 10000] [--requests 2000] [--bindings 300] [--state-dir DIR]
 
-Without ``--state-dir`` starts a local-up environment (1 member, ``--nodes`` kwok nodes) in a
-temporary directory and stops it afterwards; with it, uses member1's estimator of that running
-environment. Sends ``--requests`` MaxAvailableReplicas calls over HTTPS with the client
-certificate local-up issued, ``--concurrency`` in flight, half of them with a node selector and a
-toleration; prints answers/s and latency p50/p99. Asserts nothing.
+1. member1 grows to ``--nodes`` kwok nodes and ``--pods`` running pods (one Deployment of small
+   pods); the estimator's RSS is printed before and after.
+2. ``--requests`` MaxAvailableReplicas calls over HTTPS with the client certificate local-up
+   issued, half with a node selector and a toleration, one at a time and then 16 in flight:
+   answers/s and latency p50/p99.
+3. Scheduler throughput, estimators off then on: the controller process is started without its
+   scheduler, ``--bindings`` one-replica Deployments under a Divided/dynamic-weight policy over the
+   3 members get their ResourceBindings, then the process starts again with the scheduler and
+   ``--enable-scheduler-estimator=false|true``; bindings/s from the first to the last scheduled
+   (every binding's ``schedulerObservedGeneration`` seen by a watch). The process ends with its
+   original command line.
+
+Without ``--state-dir`` starts a local-up environment (3 members) in a temporary directory and
+stops it afterwards. Targets (issue 12): p99 < 20 ms; RSS < 200 MiB; throughput with estimators
+>= 70% of without. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -19,14 +29,26 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
 
+from pykarmada.karmada.constants import CONTROLLER_SCHEDULER
+from pykarmada.kube.client import KubeClient
+from pykarmada.kube.config import connection_from_kubeconfig
+from pykarmada.kube.errors import ApiError
+from pykarmada.kube.watch import watch_events
+from pykarmada.localup.nodes import build_node, is_node_ready
 from pykarmada.localup.pki import ESTIMATOR, ESTIMATOR_CLIENT
-from pykarmada.localup.state import Layout, load_state
+from pykarmada.localup.restart import start_process, stop_process
+from pykarmada.localup.state import EnvState, Layout, load_state
 
 KARMADACTL = [sys.executable, "-m", "pykarmada.karmadactl"]
+CONTROLLER = "karmada/karmada-controller-manager"
+MEMBERS = ("member1", "member2", "member3")
+FILL_NAMESPACE = "bench-estimator"
 BODIES = [
     {"cluster": "member1", "replicaRequirements": {"namespace": "default", "resourceRequest": {"cpu": "250m", "memory": "512Mi"}}},
     {
@@ -40,54 +62,195 @@ BODIES = [
 ]
 
 
-async def run(state_dir: Path, requests: int, concurrency: int) -> None:
-    layout = Layout(state_dir)
-    state = load_state(layout)
-    assert state is not None, f"no environment in {state_dir}"
-    pki = layout.pki / "karmada"
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _pid(state: EnvState, name: str) -> int:
+    return next(p.pid for p in state.processes if p.name == name)
+
+
+def _deployment(name: str, namespace: str, replicas: int, cpu: str) -> dict:  # type: ignore[type-arg]
+    labels = {"app": name}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": namespace},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels}, "spec": {
+                "containers": [{"name": "c", "image": "nginx", "resources": {"requests": {"cpu": cpu, "memory": "16Mi"}}}]}}}}  # fmt: skip
+
+
+async def _gather_limited(coros: list, limit: int = 32) -> None:  # type: ignore[type-arg]
+    gate = asyncio.Semaphore(limit)
+
+    async def one(coro) -> None:  # type: ignore[no-untyped-def]
+        async with gate:
+            await coro
+
+    await asyncio.gather(*(one(c) for c in coros))
+
+
+async def _create(client: KubeClient, path: str, body: dict) -> None:  # type: ignore[type-arg]
+    try:
+        await client.create(path, body)
+    except ApiError as e:
+        if not e.already_exists:
+            raise
+
+
+async def _until(what: str, check, timeout: float = 900.0) -> None:  # type: ignore[no-untyped-def]
+    started = time.monotonic()
+    while not await check():
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(what)
+        await asyncio.sleep(2)
+
+
+async def grow_member(member: KubeClient, nodes: int, pods: int) -> float:
+    """member1 with ``nodes`` Ready kwok nodes and ``pods`` Running pods; returns seconds taken."""
+    started = time.perf_counter()
+    await _gather_limited([_create(member, "/api/v1/nodes", build_node("member1", i, 1)) for i in range(nodes)])
+
+    async def nodes_ready() -> bool:
+        items = (await member.list("/api/v1/nodes", labelSelector="type=kwok"))["items"]
+        return sum(is_node_ready(n) for n in items) >= nodes
+
+    await _until(f"{nodes} Ready nodes", nodes_ready)
+    await _create(member, "/api/v1/namespaces", {"metadata": {"name": FILL_NAMESPACE}})
+    await _create(member, f"/apis/apps/v1/namespaces/{FILL_NAMESPACE}/deployments", _deployment("fill", FILL_NAMESPACE, pods, "10m"))
+
+    async def pods_available() -> bool:
+        d = await member.get(f"/apis/apps/v1/namespaces/{FILL_NAMESPACE}/deployments/fill")
+        return (d.get("status") or {}).get("availableReplicas", 0) >= pods
+
+    await _until(f"{pods} available pods", pods_available)
+    return time.perf_counter() - started
+
+
+async def answer_latency(state_dir: Path, state: EnvState, requests: int, concurrency: int) -> None:
+    pki = Layout(state_dir).pki / "karmada"
     ctx = ssl.create_default_context(cafile=str(pki / "ca.crt"))
     ctx.load_cert_chain(pki / f"{ESTIMATOR_CLIENT}.crt", pki / f"{ESTIMATOR_CLIENT}.key")
     url = f"https://localhost:{state.ports[f'member1/{ESTIMATOR}']}/v1/MaxAvailableReplicas"
-    latencies: list[float] = []
-    pending = iter(range(requests))
-
-    async def worker(session: aiohttp.ClientSession) -> None:
-        for i in pending:
-            started = time.perf_counter()
-            async with session.post(url, json=BODIES[i % 2]) as resp:
-                await resp.read()
-                assert resp.status == 200, resp.status
-            latencies.append(time.perf_counter() - started)
-
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=ctx, limit=concurrency)) as session:
-        for body in BODIES:  # warm up
+        for body in BODIES:  # warm up, and show what is answered
             async with session.post(url, json=body) as resp:
-                print(f"answer {await resp.json()} for {body['replicaRequirements']['resourceRequest']}")
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    print(f"{requests} answers in {elapsed:.2f}s: {requests / elapsed:.0f} answers/s (concurrency {concurrency})")
-    print(f"latency p50 {statistics.median(latencies) * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms")
+                print(f"  answer {await resp.json()} for {body['replicaRequirements']['resourceRequest']}")
+        for in_flight in (1, concurrency):
+            latencies: list[float] = []
+            pending = iter(range(requests))
+
+            async def worker() -> None:
+                for i in pending:
+                    t0 = time.perf_counter()
+                    async with session.post(url, json=BODIES[i % 2]) as resp:
+                        await resp.read()
+                        assert resp.status == 200, resp.status
+                    latencies.append(time.perf_counter() - t0)
+
+            t0 = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(in_flight)))
+            elapsed = time.perf_counter() - t0
+            print(f"  {in_flight:>2} in flight: {requests / elapsed:.0f} answers/s, latency p50 {statistics.median(latencies) * 1000:.2f} ms, p99 {_pct(latencies, 0.99):.2f} ms")
+
+
+def _restart_controller(state_dir: Path, original: list[str], *, scheduler: bool, estimator: bool) -> None:
+    spec = stop_process(state_dir, CONTROLLER)
+    argv = [a for a in original if not a.startswith(("--controllers=", "--enable-scheduler-estimator="))]
+    argv += ["--controllers=*" if scheduler else f"--controllers=*,-{CONTROLLER_SCHEDULER}", f"--enable-scheduler-estimator={str(estimator).lower()}"]
+    proc, _ = start_process(state_dir, replace(spec, argv=argv))
+    time.sleep(2)
+    if proc.poll() is not None:
+        raise RuntimeError(f"the controller process exited ({proc.returncode}); see {spec.log}")
+
+
+def _policy(namespace: str) -> dict:  # type: ignore[type-arg]
+    return {"apiVersion": "policy.karmada.io/v1alpha1", "kind": "PropagationPolicy", "metadata": {"name": "bench", "namespace": namespace},
+            "spec": {"resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment"}],
+                     "placement": {"clusterAffinity": {"clusterNames": list(MEMBERS)},
+                                   "replicaScheduling": {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Weighted",
+                                                         "weightPreference": {"dynamicWeight": "AvailableReplicas"}}}}}  # fmt: skip
+
+
+def _scheduled(binding: dict) -> bool:  # type: ignore[type-arg]
+    meta, status = binding.get("metadata") or {}, binding.get("status") or {}
+    return bool((binding.get("spec") or {}).get("clusters")) and status.get("schedulerObservedGeneration") == meta.get("generation")
+
+
+async def scheduler_throughput(state_dir: Path, cp: KubeClient, original: list[str], bindings: int, *, estimator: bool) -> float:
+    """Bindings/s of the scheduler from the first binding it schedules to the last."""
+    _restart_controller(state_dir, original, scheduler=False, estimator=estimator)
+    ns = f"bench-est-{uuid.uuid4().hex[:6]}"
+    rb = f"/apis/work.karmada.io/v1alpha2/namespaces/{ns}/resourcebindings"
+    await cp.create("/api/v1/namespaces", {"metadata": {"name": ns}})
+    await cp.create(f"/apis/policy.karmada.io/v1alpha1/namespaces/{ns}/propagationpolicies", _policy(ns))
+    await _gather_limited([cp.create(f"/apis/apps/v1/namespaces/{ns}/deployments", _deployment(f"d{i}", ns, 1, "100m")) for i in range(bindings)])
+
+    async def all_bound() -> bool:
+        return len((await cp.list(rb))["items"]) >= bindings
+
+    await _until(f"{bindings} ResourceBindings", all_bound)
+    listing = await cp.list(rb)
+    done: dict[str, float] = {}
+    _restart_controller(state_dir, original, scheduler=True, estimator=estimator)
+    async for event in watch_events(cp, rb, resource_version=listing["metadata"]["resourceVersion"], allowWatchBookmarks="true"):
+        if event.type in ("ADDED", "MODIFIED") and _scheduled(event.object):
+            done.setdefault(event.object["metadata"]["name"], time.perf_counter())
+            if len(done) >= bindings:
+                break
+    times = sorted(done.values())
+    await cp.delete(f"/api/v1/namespaces/{ns}")
+    return (len(times) - 1) / (times[-1] - times[0])
+
+
+async def run(state_dir: Path, nodes: int, pods: int, requests: int, concurrency: int, bindings: int) -> None:
+    state = load_state(Layout(state_dir))
+    assert state is not None, f"no environment in {state_dir}"
+    estimator_pid = _pid(state, f"member1/{ESTIMATOR}")
+    print(f"estimator RSS before: {_rss_mib(estimator_pid):.0f} MiB")
+    async with KubeClient(connection_from_kubeconfig(state.members_kubeconfig, "member1"), max_connections=32) as member:
+        took = await grow_member(member, nodes, pods)
+    await asyncio.sleep(5)  # let the estimator's informers catch up with the last status updates
+    print(f"member1 at {nodes} nodes and {pods} running pods after {took:.0f} s; estimator RSS {_rss_mib(estimator_pid):.0f} MiB (target < 200)")
+    print("MaxAvailableReplicas against member1:")
+    await answer_latency(state_dir, state, requests, concurrency)
+    original = [a.decode() for a in Path(f"/proc/{_pid(state, CONTROLLER)}/cmdline").read_bytes().split(b"\0") if a]
+    async with KubeClient(connection_from_kubeconfig(state.karmada_kubeconfig), max_connections=32) as cp:
+        try:
+            rates = {}
+            for on in (False, True):
+                rates[on] = await scheduler_throughput(state_dir, cp, original, bindings, estimator=on)
+                print(f"scheduler, estimators {'on' if on else 'off'}: {rates[on]:.0f} bindings/s ({bindings} bindings, 3 members)")
+            print(f"with estimators / without: {rates[True] / rates[False]:.0%} (target >= 70%)")
+        finally:
+            spec = stop_process(state_dir, CONTROLLER)
+            start_process(state_dir, replace(spec, argv=original))
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--nodes", type=int, default=1000)
+    p.add_argument("--pods", type=int, default=10_000)
     p.add_argument("--requests", type=int, default=2000)
     p.add_argument("--concurrency", type=int, default=16)
-    p.add_argument("--nodes", type=int, default=3)
+    p.add_argument("--bindings", type=int, default=300)
     p.add_argument("--state-dir", type=Path)
     a = p.parse_args()
+    args = (a.nodes, a.pods, a.requests, a.concurrency, a.bindings)
     if a.state_dir is not None:
-        asyncio.run(run(a.state_dir, a.requests, a.concurrency))
+        asyncio.run(run(a.state_dir, *args))
         return
     with tempfile.TemporaryDirectory(prefix="bench-estimator-") as tmp:
         state_dir, kube_dir = Path(tmp) / "state", Path(tmp) / "kube"
-        up = ["local-up", "--members=1", f"--nodes-per-member={a.nodes}", f"--state-dir={state_dir}", f"--kubeconfig-dir={kube_dir}"]
+        up = ["local-up", f"--members={len(MEMBERS)}", f"--state-dir={state_dir}", f"--kubeconfig-dir={kube_dir}"]
         subprocess.run([*KARMADACTL, *up], check=True, capture_output=True)
         try:
-            asyncio.run(run(state_dir, a.requests, a.concurrency))
+            asyncio.run(run(state_dir, *args))
         finally:
             subprocess.run([*KARMADACTL, "local-down", "--purge", f"--state-dir={state_dir}", f"--kubeconfig-dir={kube_dir}"], check=False)
 

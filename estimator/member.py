@@ -2,7 +2,12 @@
 ReplicaSets (and ResourceQuotas with the ``ResourceQuotaEstimate`` gate), and whether the
 member's API answers now. While it does not (a probe every ``PROBE_INTERVAL`` seconds fails, or
 the informers never synced) every answer is "unknown" (HTTP 503), never a count from a stale
-cache."""
+cache.
+
+Pods are most of a member's objects, so the pod cache keeps only what an answer reads
+(``slim_pod``, and ``slim_node`` likewise): at 10,000 pods a full copy of each would hold most of
+the process's memory. Their requests are summed per node as events arrive (``NodeBook``), not on
+every request."""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from typing import Any
 
 import aiohttp
 
-from pykarmada.karmada.estimation.fit import NodeInfo, node_infos
+from pykarmada.karmada.estimation.fit import NodeBook, NodeInfo
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.errors import ApiError
 from pykarmada.kube.informer import Informer
@@ -29,13 +34,29 @@ REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
 class Member:
     def __init__(self, client: KubeClient, *, quotas: bool) -> None:
         self.client = client
-        self.nodes = Informer(client, "/api/v1/nodes", name="nodes")
-        self.pods = Informer(client, "/api/v1/pods", name="pods", fieldSelector="status.phase!=Succeeded,status.phase!=Failed")
+        self.book = NodeBook()
+        self.nodes = Informer(client, "/api/v1/nodes", name="nodes", transform=slim_node)
+        self.nodes.add_handler(self._on_node)
+        self.pods = Informer(client, "/api/v1/pods", name="pods", transform=slim_pod, fieldSelector="status.phase!=Succeeded,status.phase!=Failed")
+        self.pods.add_handler(self._on_pod)
         self.deployments = Informer(client, "/apis/apps/v1/deployments", name="deployments")
         self.replicasets = Informer(client, "/apis/apps/v1/replicasets", name="replicasets")
         self.quotas = Informer(client, "/api/v1/resourcequotas", name="resourcequotas") if quotas else None
         self.unreachable: str | None = "not synced yet"
         self._tasks: list[asyncio.Task[Any]] = []
+
+    def _on_node(self, kind: str, node: dict[str, Any], _old: dict[str, Any] | None) -> None:
+        if kind == "DELETED":
+            self.book.remove_node((node.get("metadata") or {}).get("name") or "")
+        else:
+            self.book.set_node(node)
+
+    def _on_pod(self, kind: str, pod: dict[str, Any], _old: dict[str, Any] | None) -> None:
+        if kind == "DELETED":
+            meta = pod.get("metadata") or {}
+            self.book.remove_pod((meta.get("namespace") or "", meta.get("name") or ""))
+        else:
+            self.book.set_pod(pod)
 
     @property
     def informers(self) -> list[Informer]:
@@ -74,7 +95,7 @@ class Member:
     # ---- reads ----------------------------------------------------------------------------
 
     def node_infos(self) -> list[NodeInfo]:
-        return node_infos(self.nodes.list(), self.pods.list())
+        return self.book.node_infos()
 
     def namespace_quotas(self, namespace: str) -> list[Mapping[str, Any]]:
         if self.quotas is None:
@@ -99,6 +120,42 @@ class Member:
             and any(o.get("uid") == uid for o in (pod["metadata"].get("ownerReferences") or ()))
             and unschedulable_since(pod, threshold_seconds, now)
         )
+
+
+def _slim_containers(containers: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    return [{"resources": {"requests": (c.get("resources") or {}).get("requests") or {}}} for c in containers or ()]
+
+
+def slim_node(node: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a node that the estimator reads: name, labels, taints, unschedulable,
+    allocatable."""
+    meta, spec = node.get("metadata") or {}, node.get("spec") or {}
+    return {
+        "metadata": {"name": meta.get("name"), "resourceVersion": meta.get("resourceVersion"), "labels": meta.get("labels") or {}},
+        "spec": {"taints": spec.get("taints") or [], "unschedulable": bool(spec.get("unschedulable"))},
+        "status": {"allocatable": (node.get("status") or {}).get("allocatable") or {}},
+    }
+
+
+def slim_pod(pod: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a pod that the estimator reads: identity, owners, node, requests, phase and
+    the ``PodScheduled`` condition."""
+    meta, spec, status = pod.get("metadata") or {}, pod.get("spec") or {}, pod.get("status") or {}
+    slim_spec: dict[str, Any] = {"nodeName": spec.get("nodeName") or "", "containers": _slim_containers(spec.get("containers"))}
+    if spec.get("initContainers"):
+        slim_spec["initContainers"] = _slim_containers(spec["initContainers"])
+    if spec.get("overhead"):
+        slim_spec["overhead"] = spec["overhead"]
+    return {
+        "metadata": {
+            "name": meta.get("name"),
+            "namespace": meta.get("namespace"),
+            "resourceVersion": meta.get("resourceVersion"),
+            "ownerReferences": [{"uid": o.get("uid"), "controller": o.get("controller")} for o in meta.get("ownerReferences") or ()],
+        },
+        "spec": slim_spec,
+        "status": {"phase": status.get("phase"), "conditions": [c for c in status.get("conditions") or () if c.get("type") == "PodScheduled"]},
+    }
 
 
 def _owned_by(obj: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:

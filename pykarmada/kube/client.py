@@ -192,18 +192,24 @@ class KubeClient:
                 return False
             raise
 
-    async def list(self, path: str, **params: Any) -> dict[str, Any]:
-        """List a collection, following ``continue`` tokens so the result holds every item."""
-        items: list[Any] = []
+    async def list_pages(self, path: str, **params: Any) -> AsyncIterator[dict[str, Any]]:
+        """The pages of a list (``limit`` sets their size), following ``continue`` tokens."""
         params = dict(params)
         while True:
             page = await self.request("GET", path, params=params)
-            items.extend(page.get("items") or [])
+            yield page
             token = (page.get("metadata") or {}).get("continue")
             if not token:
-                page["items"] = items
-                return page
+                return
             params["continue"] = token
+
+    async def list(self, path: str, **params: Any) -> dict[str, Any]:
+        """List a collection, following ``continue`` tokens so the result holds every item."""
+        items: list[Any] = []
+        async for page in self.list_pages(path, **params):
+            items.extend(page.get("items") or [])
+        page["items"] = items
+        return page
 
     async def create(self, path: str, obj: Mapping[str, Any], **params: Any) -> dict[str, Any]:
         return await self.request("POST", path, params=params, body=obj)

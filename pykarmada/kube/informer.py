@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 Obj = dict[str, Any]
 Handler = Callable[[str, Obj, Obj | None], None]  # (event type, object, old object)
+Transform = Callable[[Obj], Obj]
+LIST_PAGE_SIZE = 500  # client-go's pager default
 
 
 def object_key(obj: Obj) -> tuple[str, str]:
@@ -39,8 +41,14 @@ def object_key(obj: Obj) -> tuple[str, str]:
 
 
 class Informer:
-    def __init__(self, client: KubeClient, path: str, *, name: str = "", **params: Any) -> None:
+    def __init__(self, client: KubeClient, path: str, *, name: str = "", transform: Transform | None = None, **params: Any) -> None:
+        """``transform`` (client-go's ``SetTransform``) replaces each listed or watched object
+        before it is stored or handed to handlers: a cache that needs a few fields keeps only
+        those. It must keep ``metadata.name``, ``namespace`` and ``resourceVersion``. Such an
+        informer lists in pages of ``LIST_PAGE_SIZE``, so that only one page of whole objects
+        is held at a time."""
         self.client = client
+        self.transform = transform
         self.path = path
         self.params = params
         self.name = name or path
@@ -104,29 +112,40 @@ class Informer:
             elif old["metadata"].get("resourceVersion") != obj["metadata"].get("resourceVersion"):
                 self._notify("MODIFIED", obj, old)
 
+    async def _list(self) -> tuple[list[Obj], str]:
+        """Every item (transformed) and the list's resourceVersion."""
+        if self.transform is None:
+            listing = await self.client.list(self.path, **self.params)
+            return listing.get("items") or [], listing["metadata"]["resourceVersion"]
+        items: list[Obj] = []
+        async for page in self.client.list_pages(self.path, limit=LIST_PAGE_SIZE, **self.params):
+            items.extend(map(self.transform, page.get("items") or ()))
+            resource_version = page["metadata"]["resourceVersion"]
+        return items, resource_version
+
     async def _run(self) -> None:
         resource_version: str | None = None
         failures = 0
         while True:
             try:
                 if resource_version is None:
-                    listing = await self.client.list(self.path, **self.params)
-                    resource_version = listing["metadata"]["resourceVersion"]
-                    self._replace(listing.get("items") or [])
+                    items, resource_version = await self._list()
+                    self._replace(items)
                     self._synced.set()
                     failures = 0
                 async for event in watch_events(self.client, self.path, resource_version=resource_version, **self.params):
                     resource_version = event.object.get("metadata", {}).get("resourceVersion") or resource_version
                     if event.type == "BOOKMARK":
                         continue
-                    key = object_key(event.object)
+                    obj = event.object if self.transform is None else self.transform(event.object)
+                    key = object_key(obj)
                     if event.type == "DELETED":
                         self.store.pop(key, None)
-                        self._notify("DELETED", event.object, event.object)
+                        self._notify("DELETED", obj, obj)
                         continue
                     old = self.store.get(key)
-                    self.store[key] = event.object
-                    self._notify("MODIFIED" if old is not None else "ADDED", event.object, old)
+                    self.store[key] = obj
+                    self._notify("MODIFIED" if old is not None else "ADDED", obj, old)
             except asyncio.CancelledError:
                 raise
             except ApiError as e:

@@ -82,26 +82,84 @@ class NodeInfo:
         return NodeInfo(self.node, dict(self.free))
 
 
+class NodeBook:
+    """Every node's allocatable and what the non-terminal pods bound to it request, kept up to
+    date object by object from informer events: a change recomputes the free capacity of the one
+    node it touches, so an answer costs O(nodes) whatever the number of pods and however often
+    nodes send heartbeats."""
+
+    def __init__(self) -> None:
+        self._infos: dict[str, NodeInfo] = {}
+        self._allocatable: dict[str, Resources] = {}
+        self._pods: dict[tuple[str, str], tuple[str, Resources]] = {}
+        self._requested: dict[str, Resources] = {}
+        self._sorted: list[NodeInfo] | None = None
+
+    def set_node(self, node: Mapping[str, Any]) -> None:
+        name = (node.get("metadata") or {}).get("name") or ""
+        allocatable = resources_of((node.get("status") or {}).get("allocatable"))
+        allocatable.setdefault(PODS, 0)
+        self._allocatable[name] = allocatable
+        info = self._infos.get(name)
+        if info is None:
+            self._infos[name] = NodeInfo(node)
+            self._sorted = None
+        else:
+            info.node = node
+        self._refresh(name)
+
+    def remove_node(self, name: str) -> None:
+        self._allocatable.pop(name, None)
+        if self._infos.pop(name, None) is not None:
+            self._sorted = None
+
+    def set_pod(self, pod: Mapping[str, Any]) -> None:
+        """Add, update or (a terminal or unbound pod) drop a pod's contribution."""
+        meta = pod.get("metadata") or {}
+        key = (meta.get("namespace") or "", meta.get("name") or "")
+        node = (pod.get("spec") or {}).get("nodeName") or ""
+        if not node or (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            self.remove_pod(key)
+            return
+        requests = pod_requests(pod)
+        requests[PODS] = 1
+        if self._pods.get(key) == (node, requests):
+            return
+        self.remove_pod(key)
+        self._pods[key] = (node, requests)
+        _add(self._requested.setdefault(node, {}), requests)
+        self._refresh(node)
+
+    def remove_pod(self, key: tuple[str, str]) -> None:
+        held = self._pods.pop(key, None)
+        if held is None:
+            return
+        node, requests = held
+        _add(self._requested[node], {name: -amount for name, amount in requests.items()})
+        self._refresh(node)
+
+    def _refresh(self, name: str) -> None:
+        info = self._infos.get(name)
+        if info is not None:
+            requested = self._requested.get(name) or {}
+            info.free = {r: max(amount - requested.get(r, 0), 0) for r, amount in self._allocatable[name].items()}
+
+    def node_infos(self) -> list[NodeInfo]:
+        """Free capacity of every node, sorted by name. The list and its items are the book's
+        own, updated in place by later events: read them, copy before changing one."""
+        if self._sorted is None:
+            self._sorted = [self._infos[name] for name in sorted(self._infos)]
+        return self._sorted
+
+
 def node_infos(nodes: Iterable[Mapping[str, Any]], pods: Iterable[Mapping[str, Any]]) -> list[NodeInfo]:
     """Free capacity of every node, after the non-terminal pods bound to it."""
-    infos = {}
+    book = NodeBook()
     for node in nodes:
-        info = NodeInfo(node, resources_of((node.get("status") or {}).get("allocatable")))
-        info.free.setdefault(PODS, 0)
-        infos[info.name] = info
+        book.set_node(node)
     for pod in pods:
-        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
-            continue
-        info = infos.get((pod.get("spec") or {}).get("nodeName") or "")
-        if info is None:
-            continue
-        for name, amount in pod_requests(pod).items():
-            info.free[name] = info.free.get(name, 0) - amount
-        info.free[PODS] -= 1
-    for info in infos.values():
-        for name in info.free:
-            info.free[name] = max(info.free[name], 0)
-    return sorted(infos.values(), key=lambda i: i.name)
+        book.set_pod(pod)
+    return book.node_infos()
 
 
 def _node_fields(node: Mapping[str, Any]) -> dict[str, str]:

@@ -3,9 +3,11 @@ protocol's field errors."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
-from pykarmada.karmada.estimation.fit import max_available_replicas, node_infos, pod_requests
+from pykarmada.karmada.estimation.fit import NodeBook, max_available_replicas, node_infos, pod_requests
 from pykarmada.karmada.estimation.protocol import (
     ProtocolError,
     parse_assumed_workloads,
@@ -24,11 +26,14 @@ def node(name, cpu="8", memory="32Gi", pods="110", labels=None, taints=None, uns
     }
 
 
+POD_NAMES = itertools.count()
+
+
 def pod(node_name, cpu="0", memory="0", phase="Running", init=None):
     spec = {"nodeName": node_name, "containers": [{"resources": {"requests": {"cpu": cpu, "memory": memory}}}]}
     if init:
         spec["initContainers"] = [{"resources": {"requests": init}}]
-    return {"metadata": {"name": "p"}, "spec": spec, "status": {"phase": phase}}
+    return {"metadata": {"name": f"p{next(POD_NAMES)}"}, "spec": spec, "status": {"phase": phase}}
 
 
 def req(**kw):
@@ -160,3 +165,21 @@ def test_unschedulable_request_threshold_in_nanoseconds():
     with pytest.raises(ProtocolError) as info:
         parse_unschedulable_replicas({"cluster": "m1", "resource": {"kind": "Deployment", "name": "d"}})
     assert info.value.field == "resource.apiVersion"
+
+
+def test_the_node_book_follows_pods_and_nodes_event_by_event():
+    book = NodeBook()
+    book.set_node(node("a", cpu="4"))
+    book.set_node(node("b", cpu="4"))
+    first = {"metadata": {"namespace": "ns", "name": "x"}, "spec": {"nodeName": "a", "containers": [{"resources": {"requests": {"cpu": "1"}}}]}}
+    book.set_pod(first)
+    assert [i.free["cpu"] for i in book.node_infos()] == [3000, 4000]
+    assert book.node_infos() is book.node_infos()  # shared until something changes
+    book.set_pod({**first, "spec": {**first["spec"], "nodeName": "b"}})  # moved (a new pod of the same name)
+    assert [(i.free["cpu"], i.free["pods"]) for i in book.node_infos()] == [(4000, 110), (3000, 109)]
+    book.set_pod({**first, "spec": {**first["spec"], "nodeName": "b"}, "status": {"phase": "Succeeded"}})
+    assert [i.free["cpu"] for i in book.node_infos()] == [4000, 4000]
+    book.set_pod(first)
+    book.remove_pod(("ns", "x"))
+    book.remove_node("b")
+    assert [(i.name, i.free["cpu"]) for i in book.node_infos()] == [("a", 4000)]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from pykarmada.kube.informer import Informer
+from pykarmada.kube.informer import LIST_PAGE_SIZE, Informer
 
 
 def obj(name: str, rv: str) -> dict[str, Any]:
@@ -43,3 +44,23 @@ def test_a_handler_added_late_gets_the_store_as_a_list() -> None:
     except RuntimeError:
         pass
     assert seen == [True] and informer.in_initial_list is False
+
+
+class PagedClient:
+    """Two pages of a list, as the API server sends them with ``limit``; no I/O."""
+
+    def __init__(self) -> None:
+        self.params: list[dict[str, Any]] = []
+
+    async def list_pages(self, _path: str, **params: Any) -> Any:
+        self.params.append(params)
+        yield {"metadata": {"resourceVersion": "7", "continue": "c"}, "items": [{**obj("a", "1"), "data": {"big": "x" * 1000}}]}
+        yield {"metadata": {"resourceVersion": "7"}, "items": [{**obj("b", "2"), "data": {}}]}
+
+
+def test_a_transformed_informer_lists_in_pages_and_keeps_only_what_the_transform_keeps() -> None:
+    client = PagedClient()
+    informer = Informer(client, "/api/v1/configmaps", transform=lambda o: {"metadata": o["metadata"]}, labelSelector="x")  # type: ignore[arg-type]
+    items, resource_version = asyncio.run(informer._list())
+    assert items == [obj("a", "1"), obj("b", "2")] and resource_version == "7"
+    assert client.params == [{"limit": LIST_PAGE_SIZE, "labelSelector": "x"}]
