@@ -1,18 +1,20 @@
 """Benchmark of karmada-scheduler-estimator, at the size issue 12 names, and of the scheduler using it.
 
-    python bench/estimator.py [--nodes 1000] [--pods 10000] [--requests 2000] [--bindings 300] [--state-dir DIR]
+    python bench/estimator.py [--nodes 1000] [--pods 10000] [--requests 2000] [--bindings 300] [--rounds 3]
+                              [--part all|scheduler|estimator] [--state-dir DIR]
 
-1. member1 grows to ``--nodes`` kwok nodes and ``--pods`` running pods (one Deployment of small
-   pods); the estimator's RSS is printed before and after.
-2. ``--requests`` MaxAvailableReplicas calls over HTTPS with the client certificate local-up
-   issued, half with a node selector and a toleration, one at a time and then 16 in flight:
-   answers/s and latency p50/p99.
-3. Scheduler throughput, estimators off then on: the controller process is started without its
+1. Scheduler throughput, estimators off then on: the controller process is started without its
    scheduler, ``--bindings`` one-replica Deployments under a Divided/dynamic-weight policy over the
-   3 members get their ResourceBindings, then the process starts again with the scheduler and
+   3 members get their ResourceBindings, then the process starts again with only the scheduler and
    ``--enable-scheduler-estimator=false|true``; bindings/s from the first to the last scheduled
    (every binding's ``schedulerObservedGeneration`` seen by a watch). The process ends with its
-   original command line.
+   original command line. This runs first: the large member of step 2 keeps this machine's two
+   cores busy with node heartbeats, which would measure the machine and not the scheduler.
+2. member1 grows to ``--nodes`` kwok nodes and ``--pods`` running pods (one Deployment of small
+   pods); the estimator's RSS is printed before and after.
+3. ``--requests`` MaxAvailableReplicas calls over HTTPS with the client certificate local-up
+   issued, half with a node selector and a toleration, one at a time and then 16 in flight:
+   answers/s and latency p50/p99.
 
 Without ``--state-dir`` starts a local-up environment (3 members) in a temporary directory and
 stops it afterwards. Targets (issue 12): p99 < 20 ms; RSS < 200 MiB; throughput with estimators
@@ -125,8 +127,10 @@ async def grow_member(member: KubeClient, nodes: int, pods: int) -> float:
     await _create(member, f"/apis/apps/v1/namespaces/{FILL_NAMESPACE}/deployments", _deployment("fill", FILL_NAMESPACE, pods, "10m"))
 
     async def pods_available() -> bool:
-        d = await member.get(f"/apis/apps/v1/namespaces/{FILL_NAMESPACE}/deployments/fill")
-        return (d.get("status") or {}).get("availableReplicas", 0) >= pods
+        # Under this load kube-controller-manager may mark a few pods not ready for a heartbeat
+        # that came late, and kwok does not turn them back: 99% is the size asked for.
+        status = (await member.get(f"/apis/apps/v1/namespaces/{FILL_NAMESPACE}/deployments/fill")).get("status") or {}
+        return status.get("replicas", 0) >= pods and status.get("availableReplicas", 0) >= 0.99 * pods
 
     await _until(f"{pods} available pods", pods_available)
     return time.perf_counter() - started
@@ -162,7 +166,10 @@ async def answer_latency(state_dir: Path, state: EnvState, requests: int, concur
 def _restart_controller(state_dir: Path, original: list[str], *, scheduler: bool, estimator: bool) -> None:
     spec = stop_process(state_dir, CONTROLLER)
     argv = [a for a in original if not a.startswith(("--controllers=", "--enable-scheduler-estimator="))]
-    argv += ["--controllers=*" if scheduler else f"--controllers=*,-{CONTROLLER_SCHEDULER}", f"--enable-scheduler-estimator={str(estimator).lower()}"]
+    # Scheduling alone: the other controllers would compete for the same two cores and API server
+    # with their own start-up work (the detector's initial list, Works for every scheduled binding).
+    controllers = CONTROLLER_SCHEDULER if scheduler else f"*,-{CONTROLLER_SCHEDULER}"
+    argv += [f"--controllers={controllers}", f"--enable-scheduler-estimator={str(estimator).lower()}"]
     proc, _ = start_process(state_dir, replace(spec, argv=argv))
     time.sleep(2)
     if proc.poll() is not None:
@@ -208,9 +215,34 @@ async def scheduler_throughput(state_dir: Path, cp: KubeClient, original: list[s
     return (len(times) - 1) / (times[-1] - times[0])
 
 
-async def run(state_dir: Path, nodes: int, pods: int, requests: int, concurrency: int, bindings: int) -> None:
+async def run(state_dir: Path, nodes: int, pods: int, requests: int, concurrency: int, bindings: int, rounds: int, part: str) -> None:
     state = load_state(Layout(state_dir))
     assert state is not None, f"no environment in {state_dir}"
+    if part in ("all", "scheduler"):
+        await compare_throughput(state_dir, state, bindings, rounds)
+    if part in ("all", "estimator"):
+        await estimator_at_size(state_dir, state, nodes, pods, requests, concurrency)
+
+
+async def compare_throughput(state_dir: Path, state: EnvState, bindings: int, rounds: int) -> None:
+    """Alternating rounds, off then on: this machine's speed drifts by tens of percent."""
+    original = [a.decode() for a in Path(f"/proc/{_pid(state, CONTROLLER)}/cmdline").read_bytes().split(b"\0") if a]
+    async with KubeClient(connection_from_kubeconfig(state.karmada_kubeconfig), max_connections=32) as cp:
+        try:
+            rates: dict[bool, list[float]] = {False: [], True: []}
+            for _ in range(rounds):
+                for on in (False, True):
+                    rates[on].append(await scheduler_throughput(state_dir, cp, original, bindings, estimator=on))
+                    print(f"  estimators {'on ' if on else 'off'}: {rates[on][-1]:.1f} bindings/s")
+            off, on = statistics.median(rates[False]), statistics.median(rates[True])
+            print(f"scheduler ({bindings} bindings, 3 members, median of {rounds}): {off:.1f} bindings/s without estimators, {on:.1f} with")
+            print(f"with estimators / without: {on / off:.0%} (target >= 70%)")
+        finally:
+            spec = stop_process(state_dir, CONTROLLER)
+            start_process(state_dir, replace(spec, argv=original))
+
+
+async def estimator_at_size(state_dir: Path, state: EnvState, nodes: int, pods: int, requests: int, concurrency: int) -> None:
     estimator_pid = _pid(state, f"member1/{ESTIMATOR}")
     print(f"estimator RSS before: {_rss_mib(estimator_pid):.0f} MiB")
     async with KubeClient(connection_from_kubeconfig(state.members_kubeconfig, "member1"), max_connections=32) as member:
@@ -219,17 +251,6 @@ async def run(state_dir: Path, nodes: int, pods: int, requests: int, concurrency
     print(f"member1 at {nodes} nodes and {pods} running pods after {took:.0f} s; estimator RSS {_rss_mib(estimator_pid):.0f} MiB (target < 200)")
     print("MaxAvailableReplicas against member1:")
     await answer_latency(state_dir, state, requests, concurrency)
-    original = [a.decode() for a in Path(f"/proc/{_pid(state, CONTROLLER)}/cmdline").read_bytes().split(b"\0") if a]
-    async with KubeClient(connection_from_kubeconfig(state.karmada_kubeconfig), max_connections=32) as cp:
-        try:
-            rates = {}
-            for on in (False, True):
-                rates[on] = await scheduler_throughput(state_dir, cp, original, bindings, estimator=on)
-                print(f"scheduler, estimators {'on' if on else 'off'}: {rates[on]:.0f} bindings/s ({bindings} bindings, 3 members)")
-            print(f"with estimators / without: {rates[True] / rates[False]:.0%} (target >= 70%)")
-        finally:
-            spec = stop_process(state_dir, CONTROLLER)
-            start_process(state_dir, replace(spec, argv=original))
 
 
 def main() -> None:
@@ -239,9 +260,11 @@ def main() -> None:
     p.add_argument("--requests", type=int, default=2000)
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--bindings", type=int, default=300)
+    p.add_argument("--rounds", type=int, default=3, help="Rounds of the throughput comparison (default 3).")
+    p.add_argument("--part", choices=("all", "scheduler", "estimator"), default="all", help="Run the scheduler throughput, the estimator at size, or both.")
     p.add_argument("--state-dir", type=Path)
     a = p.parse_args()
-    args = (a.nodes, a.pods, a.requests, a.concurrency, a.bindings)
+    args = (a.nodes, a.pods, a.requests, a.concurrency, a.bindings, a.rounds, a.part)
     if a.state_dir is not None:
         asyncio.run(run(a.state_dir, *args))
         return

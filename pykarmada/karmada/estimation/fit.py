@@ -176,9 +176,10 @@ def _term_matches(term: Mapping[str, Any], labels: Mapping[str, str], fields: Ma
 def node_matches(node: Mapping[str, Any], claim: NodeClaim | None) -> bool:
     """Node selector, required node affinity (terms ORed), taints and ``spec.unschedulable``."""
     tolerations = claim.tolerations if claim else []
-    if (node.get("spec") or {}).get("unschedulable") and not any(tolerates_taint(t, UNSCHEDULABLE_TAINT) for t in tolerations):
+    spec = node.get("spec") or {}
+    if spec.get("unschedulable") and not any(tolerates_taint(t, UNSCHEDULABLE_TAINT) for t in tolerations):
         return False
-    if find_untolerated_taint((node.get("spec") or {}).get("taints"), tolerations) is not None:
+    if spec.get("taints") and find_untolerated_taint(spec["taints"], tolerations) is not None:
         return False
     if claim is None:
         return True
@@ -191,14 +192,20 @@ def node_matches(node: Mapping[str, Any], claim: NodeClaim | None) -> bool:
     return True
 
 
-def max_divided(free: Mapping[str, int], request: Mapping[str, int]) -> int:
-    """Replicas of ``request`` that fit in ``free`` (``Resource.MaxDivided``), bounded by pod slots."""
+def _needs(request: Mapping[str, int]) -> list[tuple[str, int]]:
+    return [(name, need) for name, need in request.items() if name != PODS and need > 0]
+
+
+def _fit(free: Mapping[str, int], needs: list[tuple[str, int]]) -> int:
     fit = free.get(PODS, 0)
-    for name, need in request.items():
-        if name == PODS or need <= 0:
-            continue
+    for name, need in needs:
         fit = min(fit, free.get(name, 0) // need)
     return max(fit, 0)
+
+
+def max_divided(free: Mapping[str, int], request: Mapping[str, int]) -> int:
+    """Replicas of ``request`` that fit in ``free`` (``Resource.MaxDivided``), bounded by pod slots."""
+    return _fit(free, _needs(request))
 
 
 def _place_first_fit(nodes: Sequence[NodeInfo], requirements: ReplicaRequirements | None, replicas: int) -> int:
@@ -240,7 +247,7 @@ def max_available_replicas(
     assumed = list(assumed)
     if assumed:
         nodes = deduct_assumed(nodes, assumed)
-    request = requirements.resource_request if requirements else {}
+    needs = _needs(requirements.resource_request if requirements else {})
     claim = requirements.node_claim if requirements else None
-    total = sum(max_divided(n.free, request) for n in nodes if node_matches(n.node, claim))
+    total = sum(_fit(n.free, needs) for n in nodes if node_matches(n.node, claim))
     return min(total, MAX_INT32)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pykarmada.controllers.scheduler.assumptions import AssumptionCache, newly_healthy_clusters
+from pykarmada.controllers.scheduler.assumptions import AssumptionCache, merge_same_shapes, newly_healthy_clusters
+from pykarmada.karmada.estimation.fit import max_available_replicas, node_infos
+from pykarmada.karmada.estimation.protocol import parse_assumed_workloads, parse_replica_requirements
 from pykarmada.controllers.scheduler.estimation import answers_estimator, estimate_available, general_estimator
 
 SPEC = {
@@ -25,6 +27,23 @@ def test_assumed_workloads_per_cluster_leave_out_the_binding_itself():
     assert set(cache.for_clusters(["m1", "m2"])) == {"m1", "m2"}  # b still on m1, a on m2
     cache.release(("ns", "a"))
     assert list(cache.for_clusters(["m2"])) == []
+
+
+def test_assumptions_of_one_shape_go_to_the_estimator_as_one_placement():
+    cache = AssumptionCache()
+    for i in range(50):
+        cache.assume(("ns", f"d{i}"), SPEC, [{"name": "m1", "replicas": 1}])
+    cache.assume(("other", "x"), {**SPEC, "resource": {"namespace": "other", "name": "x"}}, [{"name": "m1", "replicas": 2}])
+    cache.assume(("ns", "big"), {**SPEC, "replicaRequirements": {"resourceRequest": {"cpu": "3"}}}, [{"name": "m1", "replicas": 1}])
+    merged = cache.for_clusters(["m1"])["m1"]
+    assert [(w["namespace"], w["components"][0]["replicas"]) for w in merged] == [("ns", 50), ("other", 2), ("ns", 1)]
+    # The estimator's answer is the one it gives to the workloads one by one.
+    nodes = node_infos([{"metadata": {"name": f"n{i}"}, "status": {"allocatable": {"cpu": "8", "pods": "110"}}} for i in range(10)], [])
+    one_by_one = [w for key in sorted(cache._entries) for w in cache._entries[key][1].values()]
+    request = parse_replica_requirements({"resourceRequest": {"cpu": "2"}}, "r")
+    assert max_available_replicas(nodes, request, parse_assumed_workloads(merge_same_shapes(one_by_one), "a")) == max_available_replicas(
+        nodes, request, parse_assumed_workloads(one_by_one, "a")
+    )
 
 
 def test_expired_assumptions_are_dropped_and_restore_undoes_an_assume():
