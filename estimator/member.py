@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 
-from pykarmada.karmada.estimation.fit import NodeBook, NodeInfo
+from pykarmada.karmada.estimation.fit import NodeBook
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.errors import ApiError
 from pykarmada.kube.informer import Informer
@@ -93,9 +93,6 @@ class Member:
             await asyncio.sleep(PROBE_INTERVAL)
 
     # ---- reads ----------------------------------------------------------------------------
-
-    def node_infos(self) -> list[NodeInfo]:
-        return self.book.node_infos()
 
     def namespace_quotas(self, namespace: str) -> list[Mapping[str, Any]]:
         if self.quotas is None:

@@ -87,7 +87,7 @@ class Estimator:
         self._check(request.cluster)
         assumed = request.assumed_workloads if self.assumptions else []
         started = time.perf_counter()
-        answer = max_available_replicas(self.member.node_infos(), request.requirements, assumed)
+        answer = max_available_replicas(self.member.book, request.requirements, assumed)
         metrics.observe(metrics.TYPE_MAX_AVAILABLE_REPLICAS, metrics.STEP_MAX_AVAILABLE_REPLICAS, time.perf_counter() - started, failed=False)
         if request.requirements is not None and answer > 0:
             quotas = self.member.namespace_quotas(request.requirements.namespace)

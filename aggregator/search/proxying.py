@@ -14,8 +14,9 @@ import json
 import logging
 import random
 import time
-from urllib.parse import quote
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 from aiohttp import web
@@ -26,7 +27,10 @@ from pykarmada.aggregator.handlers.proxy import ProxyHandler, caller_headers, re
 from pykarmada.aggregator.search import kubepath, metrics
 from pykarmada.aggregator.search.caches import MultiClusterCache
 from pykarmada.aggregator.search.encoding import MultiClusterContinue, MultiClusterResourceVersion, encode_versions
+from pykarmada.aggregator.negotiation import negotiate
 from pykarmada.aggregator.search.kubepath import KubeRequest
+from pykarmada.aggregator.search.printers import printer_for
+from pykarmada.aggregator.table import build_table
 from pykarmada.aggregator.search.store import CACHE_SOURCE_ANNOTATION, Filter, ResourceCache, Watcher
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.errors import ApiError
@@ -131,6 +135,25 @@ async def write_list(request: web.Request, head: dict[str, Any], items: list[byt
     return response
 
 
+# (objects, resourceVersion, continue token, without column definitions) -> a Table
+TablePrinter = Callable[[list[dict[str, Any]], str, str | None, bool], dict[str, Any]]
+
+
+def _table_printer(request: web.Request, req: KubeRequest) -> TablePrinter | None:
+    """How to print the answer when the client asked for a Table (kubectl get does); else None."""
+    rep = negotiate(request.headers.get("Accept"))
+    if rep.kind != "Table":
+        return None
+    columns, cells = printer_for(req.group, req.resource)
+    include = request.query.get("includeObject", "Metadata")
+
+    def table(objects: list[dict[str, Any]], resource_version: str, token: str | None, no_headers: bool) -> dict[str, Any]:
+        return build_table(objects, columns=columns, cells=cells, version=rep.version, resource_version=resource_version,
+                           continue_token=token, include_object=include, no_headers=no_headers)  # fmt: skip
+
+    return table
+
+
 class SearchProxy:
     def __init__(self, caches: MultiClusterCache, members: ProxyHandler, control_plane: KubeClient) -> None:
         self.caches = caches
@@ -161,15 +184,16 @@ class SearchProxy:
         caches = self.caches.caches(req.gvr)
         await asyncio.gather(*(asyncio.wait_for(c.synced.wait(), 10) for c in caches), return_exceptions=True)
         caches = [c for c in caches if c.synced.is_set()]
+        table = _table_printer(request, req)
         if req.verb == "get":
-            return await self._get(req, user, caches)
+            return await self._get(req, user, caches, table)
         flt = list_filter(req, request.query)
         caches = await self.authz.visible(user, caches, req, req.verb)
         if req.verb == "watch":
-            return await self._watch(request, req, caches, flt)
-        return await self._list(request, req, caches, flt)
+            return await self._watch(request, req, caches, flt, table)
+        return await self._list(request, req, caches, flt, table)
 
-    async def _get(self, req: KubeRequest, user: UserInfo, caches: list[ResourceCache]) -> web.Response:
+    async def _get(self, req: KubeRequest, user: UserInfo, caches: list[ResourceCache], table: TablePrinter | None) -> web.Response:
         found = [(c, data) for c in caches if (data := c.get(req.namespace, req.name)) is not None]
         found = [(c, d) for (c, d), ok in zip(found, await asyncio.gather(*(self.authz.allowed(user, c.cluster, req, "get") for c, _ in found))) if ok]
         if not found:
@@ -180,9 +204,11 @@ class SearchProxy:
         cache, data = found[0]
         obj = json.loads(data)
         obj["metadata"]["resourceVersion"] = encode_versions({cache.cluster: str(obj["metadata"].get("resourceVersion", ""))})
+        if table is not None:
+            return web.json_response(table([obj], obj["metadata"]["resourceVersion"], None, False))
         return web.Response(body=json.dumps(obj, separators=(",", ":")).encode(), content_type="application/json")
 
-    async def _list(self, request: web.Request, req: KubeRequest, caches: list[ResourceCache], flt: Filter) -> web.StreamResponse:
+    async def _list(self, request: web.Request, req: KubeRequest, caches: list[ResourceCache], flt: Filter, table: TablePrinter | None) -> web.StreamResponse:
         limit = _int(request.query, "limit")
         token = request.query.get("continue", "")
         start_cluster, start_key = "", ""
@@ -217,9 +243,11 @@ class SearchProxy:
         }
         if next_token:
             head["metadata"]["continue"] = next_token
+        if table is not None:
+            return web.json_response(table([json.loads(data) for data in items], head["metadata"]["resourceVersion"], next_token or None, False))
         return await write_list(request, head, items)
 
-    async def _watch(self, request: web.Request, req: KubeRequest, caches: list[ResourceCache], flt: Filter) -> web.StreamResponse:
+    async def _watch(self, request: web.Request, req: KubeRequest, caches: list[ResourceCache], flt: Filter, table: TablePrinter | None) -> web.StreamResponse:
         timeout = _int(request.query, "timeoutSeconds") or random.randint(MIN_WATCH_TIMEOUT, 2 * MIN_WATCH_TIMEOUT)
         requested = MultiClusterResourceVersion.decode(request.query.get("resourceVersion", ""))
         bookmarks = request.query.get("allowWatchBookmarks") in ("true", "1")
@@ -238,7 +266,7 @@ class SearchProxy:
                 first = caches[0] if caches else None
                 kind = (first.list_kind[: -len("List")] if first and first.list_kind.endswith("List") else "")
                 mark = {"kind": kind, "apiVersion": first.list_api_version if first else ""}
-                await asyncio.wait_for(until_stopping(request.app, self._stream(response, watcher, flt, seen, mark if bookmarks else None)), timeout)
+                await asyncio.wait_for(until_stopping(request.app, self._stream(response, watcher, flt, seen, mark if bookmarks else None, table)), timeout)
             except asyncio.TimeoutError:
                 pass
             finally:
@@ -248,8 +276,12 @@ class SearchProxy:
             for cache in subscribed:
                 cache.unsubscribe(watcher)
 
-    async def _stream(self, response: web.StreamResponse, watcher: Watcher, flt: Filter, seen: MultiClusterResourceVersion, bookmark: dict[str, str] | None) -> None:
-        """Events until the watcher is closed; a bookmark (of the resource's kind) after a quiet minute."""
+    async def _stream(
+        self, response: web.StreamResponse, watcher: Watcher, flt: Filter, seen: MultiClusterResourceVersion, bookmark: dict[str, str] | None, table: TablePrinter | None
+    ) -> None:
+        """Events until the watcher is closed; a bookmark (of the resource's kind) after a quiet
+        minute. With a table each event carries a one-row Table, the first with its columns."""
+        headers = True
         while True:
             try:
                 item = await asyncio.wait_for(watcher.queue.get(), 60)
@@ -267,6 +299,8 @@ class SearchProxy:
             if not flt.key_matches(f'{meta.get("namespace", "")}/{meta.get("name", "")}') or not flt.labels_match(_labels_of(obj)):
                 continue
             meta["resourceVersion"] = seen.encode()
+            if table is not None:
+                obj, headers = table([obj], meta["resourceVersion"], None, not headers), False
             await response.write(b'{"type":"' + event.type.encode() + b'","object":' + json.dumps(obj, separators=(",", ":")).encode() + b"}\n")
 
     # ---- cluster plugin ---------------------------------------------------------------------

@@ -96,8 +96,17 @@ def test_get_pods_all_namespaces_through_the_proxy(local_env: LocalEnv, search: 
     wait_for(lambda: _names_via_proxy(local_env, proxy, "-A") and [n for n in _names_via_proxy(local_env, proxy, "-A") if n in expected] == expected, timeout=60, what="every member's pods through the proxy")
     items = json.loads(_proxy(local_env, proxy, "get", "pods", "-n", ns, "-o", "json").stdout)["items"]
     assert {p["metadata"]["name"]: p["metadata"]["annotations"][ANNOTATION] for p in items} == {n: n.split("-")[0] for n in expected}
-    plain = _proxy(local_env, proxy, "get", "pods", "-A")
-    assert plain.returncode == 0 and "member2-p1" in plain.stdout
+    def table() -> list[list[str]]:
+        plain = _proxy(local_env, proxy, "get", "pods", "-A")
+        assert plain.returncode == 0, plain.stderr
+        return [line.split() for line in plain.stdout.splitlines()]
+
+    rows = wait_for(lambda: (t := table()) and any(r[:4] == [ns, "member2-p1", "1/1", "Running"] for r in t) and t, timeout=60, what="member2-p1 running in the table")
+    assert rows[0] == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert next(r for r in rows if r[1] == "member2-p1")[4] == "0"
+    wide = _proxy(local_env, proxy, "get", "pods", "-n", ns, "-o", "wide")
+    assert wide.stdout.splitlines()[0].split()[5:8] == ["IP", "NODE", "NOMINATED"]
+    assert next(line.split() for line in wide.stdout.splitlines() if line.startswith("member3-p0 "))[6].startswith("member3-node-")
     one = json.loads(_proxy(local_env, proxy, "get", "pod", "member3-p0", "-n", ns, "-o", "json").stdout)
     assert one["metadata"]["annotations"][ANNOTATION] == "member3"
     missing = _proxy(local_env, proxy, "get", "pod", "nope", "-n", ns)
@@ -119,18 +128,26 @@ def test_selector_and_paging_match_the_union_of_member_lists(local_env: LocalEnv
 
 
 def test_watch_sees_a_pod_created_in_member2(local_env: LocalEnv, search: tuple[str, str, str]) -> None:
+    """As objects (``-o name``: what informers read) and as kubectl's table rows."""
     ns, _, proxy = search
     wait_for(lambda: _names_via_proxy(local_env, proxy, "-n", ns) == _direct_names(local_env, ns), timeout=60, what="the cache to hold every pod")
-    watch = subprocess.Popen([str(local_env.kubectl_path), "--kubeconfig", proxy, "get", "pods", "-n", ns, "-w", "-o", "name"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    get = [str(local_env.kubectl_path), "--kubeconfig", proxy, "get", "pods", "-n", ns, "-w"]
+    by_name = subprocess.Popen([*get, "-o", "name"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    as_table = subprocess.Popen(get, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert watch.stdout is not None
-        lines: list[str] = []
-        wait_for(lambda: lines.append(watch.stdout.readline()) or len(lines) >= 6, timeout=60, what="the initial list of the watch")
+        assert by_name.stdout is not None and as_table.stdout is not None
+        names: list[str] = []
+        rows: list[str] = []
+        wait_for(lambda: names.append(by_name.stdout.readline()) or len(names) >= 6, timeout=60, what="the initial list of the watch")
+        wait_for(lambda: rows.append(as_table.stdout.readline()) or len(rows) >= 7, timeout=60, what="the initial table of the watch")
+        assert rows[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
         local_env.kubectl("apply", "-f", "-", input=_pod("member2-watched", ns, tier="c"), context="member2")
-        wait_for(lambda: "pod/member2-watched" in watch.stdout.readline(), timeout=60, what="the new pod in the watch")
+        wait_for(lambda: "pod/member2-watched" in by_name.stdout.readline(), timeout=60, what="the new pod in the watch")
+        wait_for(lambda: as_table.stdout.readline().startswith("member2-watched "), timeout=60, what="the new pod's row in the table watch")
     finally:
-        watch.kill()
-        watch.wait()
+        for watch in (by_name, as_table):
+            watch.kill()
+            watch.wait()
         local_env.kubectl("delete", "pod", "member2-watched", "-n", ns, "--ignore-not-found", "--wait=false", context="member2", check=False)
 
 

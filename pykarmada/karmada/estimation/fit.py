@@ -13,6 +13,7 @@ Pure functions on plain Kubernetes JSON; the estimator server keeps the nodes an
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,7 @@ from pykarmada.karmada.selectors import node_selector_requirements_match
 from pykarmada.karmada.taints import find_untolerated_taint, tolerates_taint
 
 MAX_INT32 = 2**31 - 1
+MATCH_CACHE_SIZE = 256
 UNSCHEDULABLE_TAINT = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
 
 
@@ -94,6 +96,7 @@ class NodeBook:
         self._pods: dict[tuple[str, str], tuple[str, Resources]] = {}
         self._requested: dict[str, Resources] = {}
         self._sorted: list[NodeInfo] | None = None
+        self._matching: dict[str, list[NodeInfo]] = {}  # claim -> the nodes it matches
 
     def set_node(self, node: Mapping[str, Any]) -> None:
         name = (node.get("metadata") or {}).get("name") or ""
@@ -104,14 +107,18 @@ class NodeBook:
         if info is None:
             self._infos[name] = NodeInfo(node)
             self._sorted = None
+            self._matching.clear()
         else:
-            info.node = node
+            if _match_fields(info.node) != _match_fields(node):
+                self._matching.clear()
+            info.node = node  # a heartbeat changes none of the fields matching reads
         self._refresh(name)
 
     def remove_node(self, name: str) -> None:
         self._allocatable.pop(name, None)
         if self._infos.pop(name, None) is not None:
             self._sorted = None
+            self._matching.clear()
 
     def set_pod(self, pod: Mapping[str, Any]) -> None:
         """Add, update or (a terminal or unbound pod) drop a pod's contribution."""
@@ -150,6 +157,22 @@ class NodeBook:
         if self._sorted is None:
             self._sorted = [self._infos[name] for name in sorted(self._infos)]
         return self._sorted
+
+    def matching(self, claim: NodeClaim | None) -> list[NodeInfo]:
+        """The nodes ``claim`` matches (``node_matches``), remembered until a node's labels,
+        taints or schedulability change: most requests of a burst share a few claims."""
+        key = "" if claim is None else json.dumps([claim.node_selector, claim.affinity_terms, claim.tolerations], sort_keys=True)
+        nodes = self._matching.get(key)
+        if nodes is None:
+            if len(self._matching) >= MATCH_CACHE_SIZE:
+                self._matching.clear()
+            nodes = self._matching[key] = [info for info in self.node_infos() if node_matches(info.node, claim)]
+        return nodes
+
+
+def _match_fields(node: Mapping[str, Any]) -> tuple[Any, ...]:
+    meta, spec = node.get("metadata") or {}, node.get("spec") or {}
+    return meta.get("labels"), spec.get("taints"), spec.get("unschedulable")
 
 
 def node_infos(nodes: Iterable[Mapping[str, Any]], pods: Iterable[Mapping[str, Any]]) -> list[NodeInfo]:
@@ -239,15 +262,20 @@ def deduct_assumed(nodes: Sequence[NodeInfo], assumed: Iterable[AssumedWorkload]
 
 
 def max_available_replicas(
-    nodes: Sequence[NodeInfo], requirements: ReplicaRequirements | None, assumed: Iterable[AssumedWorkload] = ()
+    nodes: Sequence[NodeInfo] | NodeBook, requirements: ReplicaRequirements | None, assumed: Iterable[AssumedWorkload] = ()
 ) -> int:
-    """Σ over matching nodes of what each takes; 0 without nodes."""
+    """Σ over matching nodes of what each takes; 0 without nodes. From a book, without assumed
+    workloads, only the nodes the claim matches are visited."""
+    assumed = list(assumed)
+    claim = requirements.node_claim if requirements else None
+    needs = _needs(requirements.resource_request if requirements else {})
+    if isinstance(nodes, NodeBook):
+        if not assumed:
+            return min(sum(_fit(n.free, needs) for n in nodes.matching(claim)), MAX_INT32)
+        nodes = nodes.node_infos()
     if not nodes:
         return 0
-    assumed = list(assumed)
     if assumed:
         nodes = deduct_assumed(nodes, assumed)
-    needs = _needs(requirements.resource_request if requirements else {})
-    claim = requirements.node_claim if requirements else None
     total = sum(_fit(n.free, needs) for n in nodes if node_matches(n.node, claim))
     return min(total, MAX_INT32)

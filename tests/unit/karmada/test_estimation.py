@@ -183,3 +183,17 @@ def test_the_node_book_follows_pods_and_nodes_event_by_event():
     book.remove_pod(("ns", "x"))
     book.remove_node("b")
     assert [(i.name, i.free["cpu"]) for i in book.node_infos()] == [("a", 4000)]
+
+
+def test_a_book_answers_as_the_node_list_does_and_forgets_matches_when_a_node_changes():
+    book = NodeBook()
+    for i in range(4):
+        book.set_node(node(f"n{i}", labels={"zone": "a" if i % 2 else "b"}))
+    in_a = req(resourceRequest={"cpu": "1"}, nodeClaim={"nodeSelector": {"zone": "a"}})
+    assert max_available_replicas(book, in_a) == max_available_replicas(book.node_infos(), in_a) == 16
+    book.set_pod({"metadata": {"namespace": "ns", "name": "x"}, "spec": {"nodeName": "n1", "containers": [{"resources": {"requests": {"cpu": "3"}}}]}})
+    assert max_available_replicas(book, in_a) == 13  # free capacity is read fresh from the cached matches
+    book.set_node(node("n0", labels={"zone": "a"}))
+    assert max_available_replicas(book, in_a) == 21
+    book.set_node(node("n3", labels={"zone": "a"}, taints=[{"key": "k", "effect": "NoSchedule"}]))
+    assert max_available_replicas(book, in_a) == 13
