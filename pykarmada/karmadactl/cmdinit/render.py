@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import copy
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -230,10 +230,14 @@ def manifest_files(directory: Path) -> list[Path]:
     return [p for p in files if not p.name.startswith(SKIPPED_PREFIXES)]
 
 
-def load_objects(files: Iterable[Path]) -> list[dict[str, Any]]:
+def load_objects(files: Iterable[Path], values: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """The objects of ``files``; ``values`` fills the addons' ``{{name}}`` placeholders first."""
     out = []
     for path in files:
-        out += [d for d in yaml.load_all(path.read_text(), Loader=_Loader) if d]
+        text = path.read_text()
+        for name, value in (values or {}).items():
+            text = text.replace("{{" + name + "}}", value)
+        out += [d for d in yaml.load_all(text, Loader=_Loader) if d]
     return out
 
 
@@ -299,7 +303,7 @@ def _label(obj: dict[str, Any], value: str) -> None:
     labels.setdefault(BOOTSTRAP_LABEL, value)
 
 
-def _secret(name: str, namespace: str, data: dict[str, bytes]) -> dict[str, Any]:
+def secret_object(name: str, namespace: str, data: dict[str, bytes]) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -336,14 +340,14 @@ def secrets(namespace: str, domain: str, files: dict[str, bytes]) -> list[dict[s
     karmada-webhook-cert), one kubeconfig per component, and the admission configuration."""
     etcd = {k: v for k, v in files.items() if k.startswith(("etcd-ca.", "etcd-server."))}
     out = [
-        _secret("karmada-cert", namespace, {k: v for k, v in files.items() if not k.startswith("etcd-server.")}),
-        _secret("etcd-cert", namespace, etcd),
-        _secret("karmada-webhook-cert", namespace, {"tls.crt": files[f"{WEBHOOK_SERVICE}.crt"], "tls.key": files[f"{WEBHOOK_SERVICE}.key"]}),
-        _secret("karmada-apiserver-admission", namespace, _admission_files(namespace)),
+        secret_object("karmada-cert", namespace, {k: v for k, v in files.items() if not k.startswith("etcd-server.")}),
+        secret_object("etcd-cert", namespace, etcd),
+        secret_object("karmada-webhook-cert", namespace, {"tls.crt": files[f"{WEBHOOK_SERVICE}.crt"], "tls.key": files[f"{WEBHOOK_SERVICE}.key"]}),
+        secret_object("karmada-apiserver-admission", namespace, _admission_files(namespace)),
     ]
     server = apiserver_url(namespace, domain)
     for name, client in CONFIG_SECRETS.items():
-        out.append(_secret(name, namespace, {KUBECONFIG_KEY: kubeconfig_yaml(server, files, client)}))
+        out.append(secret_object(name, namespace, {KUBECONFIG_KEY: kubeconfig_yaml(server, files, client)}))
     return out
 
 
@@ -351,11 +355,12 @@ def namespace_object(namespace: str) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": {BOOTSTRAP_LABEL: "namespace-defaults"}}}
 
 
-def render_files(opts: InitOptions, paths: list[Path], ca_pem: bytes) -> list[Rendered]:
-    """The objects of ``paths`` moved to the namespace, with images, caBundles and labels set."""
+def render_files(opts: InitOptions, paths: list[Path], ca_pem: bytes, values: Mapping[str, str] | None = None) -> list[Rendered]:
+    """The objects of ``paths`` (placeholders filled from ``values``) moved to the namespace,
+    with images, caBundles and labels set."""
     ca_b64 = base64.b64encode(ca_pem).decode()
     out = []
-    for shipped in load_objects(paths):
+    for shipped in load_objects(paths, values):
         obj = _move_namespace(copy.deepcopy(shipped), opts.namespace)
         if obj.get("kind") == "Service" and obj["metadata"].get("name") == APISERVER_SERVICE:
             for port in obj["spec"].get("ports") or []:
