@@ -109,6 +109,8 @@ async def _member_kubeconfig(cluster: str, path: str, context: str) -> bytes:
                 await member.request("GET", resource, params={"limit": 1})
             except ApiError as e:
                 raise click.ClickException(f"--member-kubeconfig: cannot list {what} of member cluster {cluster} ({e}); the estimator watches them") from None
+            except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as e:
+                raise click.ClickException(f"--member-kubeconfig: cannot reach member cluster {cluster} at {conn.server}: {e}") from None
     return yaml.safe_dump(build_kubeconfig([(context or cluster, conn)]), sort_keys=False).encode()
 
 
