@@ -37,6 +37,8 @@ from pathlib import Path
 
 import aiohttp
 
+from figures import pct_ms, rss_mib
+
 from pykarmada.karmada.constants import CONTROLLER_SCHEDULER
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import connection_from_kubeconfig
@@ -62,18 +64,6 @@ BODIES = [
         },
     },
 ]
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-
-def _rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _pid(state: EnvState, name: str) -> int:
@@ -160,7 +150,7 @@ async def answer_latency(state_dir: Path, state: EnvState, requests: int, concur
             t0 = time.perf_counter()
             await asyncio.gather(*(worker() for _ in range(in_flight)))
             elapsed = time.perf_counter() - t0
-            print(f"  {in_flight:>2} in flight: {requests / elapsed:.0f} answers/s, latency p50 {statistics.median(latencies) * 1000:.2f} ms, p99 {_pct(latencies, 0.99):.2f} ms")
+            print(f"  {in_flight:>2} in flight: {requests / elapsed:.0f} answers/s, latency p50 {statistics.median(latencies) * 1000:.2f} ms, p99 {pct_ms(latencies, 0.99):.2f} ms")
 
 
 def _restart_controller(state_dir: Path, original: list[str], *, scheduler: bool, estimator: bool) -> None:
@@ -244,11 +234,11 @@ async def compare_throughput(state_dir: Path, state: EnvState, bindings: int, ro
 
 async def estimator_at_size(state_dir: Path, state: EnvState, nodes: int, pods: int, requests: int, concurrency: int) -> None:
     estimator_pid = _pid(state, f"member1/{ESTIMATOR}")
-    print(f"estimator RSS before: {_rss_mib(estimator_pid):.0f} MiB")
+    print(f"estimator RSS before: {rss_mib(estimator_pid):.0f} MiB")
     async with KubeClient(connection_from_kubeconfig(state.members_kubeconfig, "member1"), max_connections=32) as member:
         took = await grow_member(member, nodes, pods)
     await asyncio.sleep(5)  # let the estimator's informers catch up with the last status updates
-    print(f"member1 at {nodes} nodes and {pods} running pods after {took:.0f} s; estimator RSS {_rss_mib(estimator_pid):.0f} MiB (target < 200)")
+    print(f"member1 at {nodes} nodes and {pods} running pods after {took:.0f} s; estimator RSS {rss_mib(estimator_pid):.0f} MiB (target < 200)")
     print("MaxAvailableReplicas against member1:")
     await answer_latency(state_dir, state, requests, concurrency)
 

@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from figures import pct_ms, rss_mib
+
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import connection_from_kubeconfig
 from pykarmada.localup.state import Layout, load_state
@@ -50,18 +52,6 @@ async def _throughput(client: KubeClient, path: str, n: int, concurrency: int) -
     return n / (time.perf_counter() - t0)
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-
-def _rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 async def measure(state_dir: Path, n: int, concurrency: int) -> None:
     state = load_state(Layout(state_dir))
     assert state is not None, f"no environment in {state_dir}"
@@ -74,13 +64,13 @@ async def measure(state_dir: Path, n: int, concurrency: int) -> None:
         proxied_rps = await _throughput(via_cp, proxy_prefix + OBJECT, n, concurrency)
         straight_rps = await _throughput(to_member, OBJECT, n, concurrency)
     aggregator = next(p for p in state.processes if p.name.endswith("karmada-aggregated-apiserver"))
-    p50p, p99p, p50d, p99d = _pct(proxied, 0.5), _pct(proxied, 0.99), _pct(straight, 0.5), _pct(straight, 0.99)
+    p50p, p99p, p50d, p99d = pct_ms(proxied, 0.5), pct_ms(proxied, 0.99), pct_ms(straight, 0.5), pct_ms(straight, 0.99)
     print(f"GET {OBJECT} x {n}, sequential")
     print(f"  via proxy : p50 {p50p:6.2f} ms   p99 {p99p:6.2f} ms   mean {statistics.mean(proxied) * 1000:6.2f} ms")
     print(f"  direct    : p50 {p50d:6.2f} ms   p99 {p99d:6.2f} ms   mean {statistics.mean(straight) * 1000:6.2f} ms")
     print(f"  ratio     : p50 {p50p / p50d:.2f}x   p99 {p99p / p99d:.2f}x   (target p50 < 1.3x)")
     print(f"throughput with {concurrency} in flight: via proxy {proxied_rps:.0f} req/s, direct {straight_rps:.0f} req/s")
-    print(f"aggregated API server RSS after the run: {_rss_mib(aggregator.pid):.0f} MiB")
+    print(f"aggregated API server RSS after the run: {rss_mib(aggregator.pid):.0f} MiB")
 
 
 def main() -> None:

@@ -35,6 +35,8 @@ from urllib.parse import quote
 
 import aiohttp
 
+from figures import pct_ms, rss_kib
+
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import connection_from_kubeconfig
 from pykarmada.kube.errors import ApiError
@@ -48,18 +50,6 @@ LIST_SIZE = 10_000
 POD_SLOTS_PER_NODE = 110  # local-up's kwok nodes
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-
-def _rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
 class Peak(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -67,7 +57,7 @@ class Peak(threading.Thread):
 
     def run(self) -> None:
         while not self._done.is_set():
-            self.peak = max(self.peak, _rss_kib(self.pid))
+            self.peak = max(self.peak, rss_kib(self.pid))
             self._done.wait(0.05)
 
     def stop(self) -> int:
@@ -223,20 +213,20 @@ async def measure(state_dir: Path, pods: int, keep: bool = False) -> None:
     }  # fmt: skip
     try:
         await _fill(members, pods // len(members))
-        before = _rss_kib(aggregator.pid)
+        before = rss_kib(aggregator.pid)
         await cp.create("/apis/search.karmada.io/v1alpha1/resourceregistries", registry)
         path = f"{PROXY}/api/v1/namespaces/{NAMESPACE}/pods"
         while len((await cp.request("GET", path))["items"]) < pods - pods % len(members):
             await asyncio.sleep(2)
         await asyncio.sleep(6)  # let the allocator settle
-        idle = _rss_kib(aggregator.pid)
+        idle = rss_kib(aggregator.pid)
         print(f"pods cached: {pods}; aggregated server RSS {before / 1024:.0f} -> {idle / 1024:.0f} MiB: {(idle - before) * 1024 / pods / 1024:.2f} KB per cached pod (target <= 4)")
         size = min(LIST_SIZE, pods)
         received, decoded = await _to_last_byte(cp, path, 10, limit=size)
-        print(f"LIST {size} pods by the Python client, to the last byte: p50 {_pct(received, .5):.0f} ms  p99 {_pct(received, .99):.0f} ms;"
-              f" a Python client's json.loads adds p50 {_pct(decoded, .5):.0f} ms")
+        print(f"LIST {size} pods by the Python client, to the last byte: p50 {pct_ms(received, .5):.0f} ms  p99 {pct_ms(received, .99):.0f} ms;"
+              f" a Python client's json.loads adds p50 {pct_ms(decoded, .5):.0f} ms")
         paged = await _paged(cp, path, 5, 500)
-        print(f"LIST {size} pods, limit=500 pages, by the Python client: p50 {_pct(paged, .5):.0f} ms  p99 {_pct(paged, .99):.0f} ms")
+        print(f"LIST {size} pods, limit=500 pages, by the Python client: p50 {pct_ms(paged, .5):.0f} ms  p99 {pct_ms(paged, .99):.0f} ms")
         if shutil.which("curl"):
             curl, body = Curl(state_dir, state.ports["karmada/kube-apiserver"]), Path(tempfile.mkstemp(suffix=".json")[1])
             try:
@@ -244,15 +234,15 @@ async def measure(state_dir: Path, pods: int, keep: bool = False) -> None:
                 pages = [curl.paged(path, 500, body) for _ in range(5)]
             finally:
                 body.unlink()
-            print(f"LIST {size} pods by curl: p50 {_pct(whole, .5):.0f} ms  p99 {_pct(whole, .99):.0f} ms (target < 300);"
-                  f" in limit=500 pages: p50 {_pct(pages, .5):.0f} ms  p99 {_pct(pages, .99):.0f} ms")
+            print(f"LIST {size} pods by curl: p50 {pct_ms(whole, .5):.0f} ms  p99 {pct_ms(whole, .99):.0f} ms (target < 300);"
+                  f" in limit=500 pages: p50 {pct_ms(pages, .5):.0f} ms  p99 {pct_ms(pages, .99):.0f} ms")
         one = (await cp.request("GET", path, params={"limit": 1}))["items"][0]["metadata"]
         owner = state.members.index(one["annotations"]["resource.karmada.io/cached-from-cluster"])
         gets = await _timed(cp, f"{path}/{one['name']}", 200)
-        print(f"GET one pod: p50 {_pct(gets, .5):.2f} ms  p99 {_pct(gets, .99):.2f} ms (target p50 < 5)")
+        print(f"GET one pod: p50 {pct_ms(gets, .5):.2f} ms  p99 {pct_ms(gets, .99):.2f} ms (target p50 < 5)")
         events = await _watch_latency(cp, members[owner], one["name"], 30)
-        print(f"watch event latency: p50 {_pct(events, .5):.1f} ms  p99 {_pct(events, .99):.1f} ms")
-        idle = _rss_kib(aggregator.pid)
+        print(f"watch event latency: p50 {pct_ms(events, .5):.1f} ms  p99 {pct_ms(events, .99):.1f} ms")
+        idle = rss_kib(aggregator.pid)
         peak = Peak(aggregator.pid)
         peak.start()
         await asyncio.gather(*(cp.request("GET", path) for _ in range(10)))
