@@ -228,6 +228,7 @@ def setup_detector(ctx: ControllerContext) -> Controller:
                  c.CLUSTER_OVERRIDE_POLICIES_PATH, c.RESOURCE_BINDINGS_PATH, c.CLUSTER_RESOURCE_BINDINGS_PATH, CRDS):
         ctx.informer(path)
     watch_client = KubeClient(ctx.control_plane.connection, user_agent="karmada-controller-manager", max_connections=TEMPLATE_WATCH_CONNECTIONS)
+    ctx.closers.append(watch_client.close)
     detector = Detector(ctx.control_plane, watch_client, ctx.informers, preemption=ctx.options.feature_gates.enabled(POLICY_PREEMPTION))
     # Upstream's 5 goroutines per queue; asyncio workers only wait on the API server, so a few
     # more of them keep throughput up when each call takes tens of milliseconds.
