@@ -24,14 +24,14 @@ from multidict import CIMultiDict
 
 from pykarmada.aggregator.auth import UserInfo
 from pykarmada.aggregator.handlers.proxy import ProxyHandler, caller_headers, relay_response
+from pykarmada.aggregator.negotiation import negotiate
 from pykarmada.aggregator.search import kubepath, metrics
 from pykarmada.aggregator.search.caches import MultiClusterCache
 from pykarmada.aggregator.search.encoding import MultiClusterContinue, MultiClusterResourceVersion, encode_versions
-from pykarmada.aggregator.negotiation import negotiate
 from pykarmada.aggregator.search.kubepath import KubeRequest
 from pykarmada.aggregator.search.printers import printer_for
-from pykarmada.aggregator.table import build_table
 from pykarmada.aggregator.search.store import CACHE_SOURCE_ANNOTATION, Filter, ResourceCache, Watcher
+from pykarmada.aggregator.table import build_table
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.errors import ApiError
 from pykarmada.kube.labels import SelectorError, parse_field_selector, parse_label_selector
