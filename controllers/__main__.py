@@ -7,7 +7,7 @@ import asyncio
 import logging
 
 from pykarmada.controllers import manager, registry
-from pykarmada.controllers.context import Options
+from pykarmada.controllers.context import DEFAULT_EVENT_BURST, DEFAULT_EVENT_QPS, Options
 from pykarmada.karmada.estimation.flags import add_estimator_client_flags, estimator_client_options
 from pykarmada.karmada.eviction import DEFAULT_GRACEFUL_EVICTION_TIMEOUT
 from pykarmada.karmada.features import DEFAULTS, FeatureGateError, FeatureGates
@@ -42,10 +42,16 @@ def parse_args(argv: list[str] | None = None) -> Options:
                    help="How long graceful eviction tasks keep the old copies at most (default 10m).")
     p.add_argument("--enable-scheduler-estimator", nargs="?", const="true", default="false", choices=["true", "false"], help="Ask each member's karmada-scheduler-estimator too.")
     add_estimator_client_flags(p)
+    p.add_argument("--event-qps", type=float, default=DEFAULT_EVENT_QPS,
+                   help=f"Normal Events written per second at most, once --event-burst is spent; 0 writes them all (default {DEFAULT_EVENT_QPS:g}). Warnings are always written.")
+    p.add_argument("--event-burst", type=int, default=DEFAULT_EVENT_BURST,
+                   help=f"Normal Events written at once before --event-qps applies (default {DEFAULT_EVENT_BURST}).")
     p.add_argument("-v", "--v", type=int, default=0)
     a = p.parse_args(argv)
     if a.enable_no_execute_taint_eviction and a.no_execute_taint_eviction_purge_mode not in ("Gracefully", "Directly"):
         p.error(f"--no-execute-taint-eviction-purge-mode: Invalid mode {a.no_execute_taint_eviction_purge_mode!r} (Directly or Gracefully)")
+    if a.event_qps < 0 or a.event_burst < 1:
+        p.error(f"--event-qps must be at least 0 and --event-burst at least 1, not {a.event_qps:g} and {a.event_burst}")
     if a.resource_eviction_rate < 0:
         p.error(f"--resource-eviction-rate: must be greater than or equal to 0, not {a.resource_eviction_rate}")
     try:
@@ -77,6 +83,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
         graceful_eviction_timeout=a.graceful_eviction_timeout,
         enable_scheduler_estimator=a.enable_scheduler_estimator == "true",
         scheduler_estimator=estimator_client_options(p, a),
+        event_qps=a.event_qps,
+        event_burst=a.event_burst,
     )
 
 

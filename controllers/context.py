@@ -14,6 +14,10 @@ from pykarmada.kube.client import KubeClient
 from pykarmada.kube.informer import Informer
 from pykarmada.kube.metrics_server import BindAddress
 
+# Normal Events per second once the burst is spent: every Event of ordinary use is written (a
+# Deployment reaching three clusters records 25), a burst of thousands is sampled.
+DEFAULT_EVENT_QPS = 20.0
+DEFAULT_EVENT_BURST = 500
 
 @dataclass(frozen=True)
 class Options:
@@ -45,6 +49,9 @@ class Options:
     graceful_eviction_timeout: float = DEFAULT_GRACEFUL_EVICTION_TIMEOUT
     enable_scheduler_estimator: bool = False
     scheduler_estimator: EstimatorClientOptions = field(default_factory=EstimatorClientOptions)
+    # The Normal Event budget (pykarmada.kube.events.EventBudget); a QPS of 0 writes every Event.
+    event_qps: float = DEFAULT_EVENT_QPS
+    event_burst: int = DEFAULT_EVENT_BURST
 
 
 @dataclass

@@ -18,6 +18,7 @@ from pykarmada.controllers.common.members import MemberClients
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import connection_from_kubeconfig
 from pykarmada.kube.controller import Controller
+from pykarmada.kube.events import broadcaster_for, budget_from_flags
 from pykarmada.kube.leader import LeaderElector
 from pykarmada.kube.metrics_server import Endpoints, health_app, metrics_app
 
@@ -49,6 +50,7 @@ async def serve(ctx: ControllerContext, lease_name: str, lead: Callable[[], Awai
     leader of Lease ``lease_name``; on the way out the lease is given back and the context's
     clients and endpoints are closed. Shared by the controller process and the agent."""
     options = ctx.options
+    broadcaster_for(ctx.control_plane).budget = budget_from_flags(options.event_qps, options.event_burst)
     # A standby waiting for the lease is ready (as upstream's, whose readyz always passes): a
     # rolling update must not wait for it. The leader is ready once its informers synced.
     ctx.ready = options.leader_elect

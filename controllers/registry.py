@@ -33,7 +33,7 @@ from pykarmada.karmada.constants import CLUSTERS_PATH
 from pykarmada.kube.client import KubeClient
 from pykarmada.karmada.features import FAILOVER, GRACEFUL_EVICTION, POLICY_PREEMPTION, STATEFUL_FAILOVER_INJECTION
 from pykarmada.kube.controller import Controller, ControllerGroup, Runnable
-from pykarmada.kube.informer import Informer, object_key
+from pykarmada.kube.informer import Handler, Informer, object_key
 from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY, RateLimiter, low_priority_when_listed
 
 CLUSTER_ROLES = "/apis/rbac.authorization.k8s.io/v1/clusterroles"
@@ -155,6 +155,11 @@ RESOURCE_BINDINGS = "/apis/work.karmada.io/v1alpha2/resourcebindings"
 CLUSTER_RESOURCE_BINDINGS = "/apis/work.karmada.io/v1alpha2/clusterresourcebindings"
 
 
+def _meta_changed(old: dict, new: dict) -> bool:  # type: ignore[type-arg]
+    a, b = old.get("metadata") or {}, new.get("metadata") or {}
+    return any(a.get(k) != b.get(k) for k in a.keys() | b.keys() if k not in ("resourceVersion", "managedFields"))
+
+
 def setup_execution(ctx: ControllerContext) -> Controller:
     works, clusters = ctx.informer(WORKS), ctx.informer(CLUSTERS_PATH)
     reconciler = ExecutionController(ctx.control_plane, works, clusters, ctx.members, ctx.member_informers, sync_mode=ctx.options.sync_mode)
@@ -162,8 +167,9 @@ def setup_execution(ctx: ControllerContext) -> Controller:
     add_work, add_member_work = low_priority_when_listed(ctrl.queue, works), low_priority_when_listed(ctrl.queue, ctx.member_informers)
 
     def on_work(kind: str, work: dict, old: dict | None) -> None:  # type: ignore[type-arg]
-        # Status writes come back as events too: only spec or metadata changes need applying.
-        if kind != "MODIFIED" or old is None or work.get("spec") != old.get("spec") or work["metadata"] != old["metadata"]:
+        # Status writes come back as events too: only spec or metadata changes need applying
+        # (a status write moves only the resourceVersion and managedFields of the metadata).
+        if kind != "MODIFIED" or old is None or work.get("spec") != old.get("spec") or _meta_changed(old, work):
             add_work(object_key(work))
 
     def on_member_object(cluster: str, kind: str, obj: dict, _old: dict | None) -> None:  # type: ignore[type-arg]
@@ -200,7 +206,7 @@ def setup_work_status(ctx: ControllerContext) -> Controller:
 def setup_binding_status(ctx: ControllerContext) -> Controller:
     works = ctx.informer(WORKS)
     bindings, cluster_bindings = ctx.informer(RESOURCE_BINDINGS), ctx.informer(CLUSTER_RESOURCE_BINDINGS)
-    reconciler = BindingStatusController(ctx.control_plane, bindings, cluster_bindings, works)
+    reconciler = BindingStatusController(ctx.control_plane, bindings, cluster_bindings, works, TemplateReader(ctx.control_plane, ctx.informers))
     ctrl = Controller("bindingStatus", reconciler.reconcile, workers=max(ctx.options.workers, 8))
 
     def on_work(kind: str, work: dict, old: dict | None) -> None:  # type: ignore[type-arg]
@@ -211,8 +217,18 @@ def setup_binding_status(ctx: ControllerContext) -> Controller:
 
     works.add_handler(on_work)
     add_rb, add_crb = low_priority_when_listed(ctrl.queue, bindings), low_priority_when_listed(ctrl.queue, cluster_bindings)
-    bindings.add_handler(lambda _k, b, _o: add_rb(("rb", *object_key(b))))
-    cluster_bindings.add_handler(lambda _k, b, _o: add_crb(("crb", *object_key(b))))
+
+    def on_binding(add: Callable[[tuple[str, str, str]], None], kind: str) -> Handler:
+        def handler(event: str, binding: dict, old: dict | None) -> None:  # type: ignore[type-arg]
+            # Its status (ours, the scheduler's) is not an input: only spec and metadata are.
+            if event == "MODIFIED" and old is not None and binding.get("spec") == old.get("spec") and not _meta_changed(old, binding):
+                return
+            add((kind, *object_key(binding)))
+
+        return handler
+
+    bindings.add_handler(on_binding(add_rb, "rb"))
+    cluster_bindings.add_handler(on_binding(add_crb, "crb"))
     return ctrl
 
 

@@ -30,6 +30,21 @@ def policy_path(kind: str, namespace: str, name: str) -> str:
     return resource_path(C.POLICY_V1ALPHA1, plural, namespace=namespace or None, name=name)
 
 
+def merge_patch(old: Mapping[str, Any], new: Mapping[str, Any]) -> Obj:
+    """The JSON merge patch (RFC 7386) that turns ``old`` into ``new``: maps are diffed key by
+    key, a key ``new`` lacks is nulled, anything else is replaced whole. Empty when equal."""
+    patch: Obj = {key: None for key in old.keys() - new.keys()}
+    for key, value in new.items():
+        before = old.get(key)
+        if before == value and key in old:
+            continue
+        if isinstance(value, Mapping) and isinstance(before, Mapping):
+            patch[key] = merge_patch(before, value)
+        else:
+            patch[key] = value
+    return patch
+
+
 def metadata_patch(old: Mapping[str, Any], new: Mapping[str, Any]) -> Obj | None:
     """A merge patch turning old's labels and annotations into new's, guarded by old's
     resourceVersion (a concurrent write answers 409); None when nothing differs."""

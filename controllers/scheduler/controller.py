@@ -32,6 +32,7 @@ from pykarmada.controllers.scheduler.assumptions import AssumptionCache, newly_h
 from pykarmada.controllers.scheduler.core import ScheduleOutcome, applied_placement_annotation, schedule_binding, success_event_message
 from pykarmada.controllers.scheduler.framework import FitError, UnschedulableError
 from pykarmada.controllers.scheduler.triggers import (
+    ALWAYS_SCHEDULED,
     REPLICAS_CHANGED,
     binding_affected_by_cluster,
     clusters_to_reconcile,
@@ -77,6 +78,17 @@ def build_status(status: Mapping[str, Any], generation: int, outcome: ScheduleOu
     return out
 
 
+def same_targets(a: list[Mapping[str, Any]], b: list[Mapping[str, Any]]) -> bool:
+    """Equal as sets of targets. Order carries no meaning, and it follows the clusters' scores
+    and free capacity, which move between two schedules of the same binding: rewriting an
+    equal result in a new order would bump the generation and schedule the binding again."""
+
+    def canonical(targets: list[Mapping[str, Any]]) -> list[tuple[str, int]]:
+        return sorted((t.get("name") or "", t.get("replicas") or 0) for t in targets)
+
+    return len(a) == len(b) and canonical(a) == canonical(b)
+
+
 def result_patch(binding: Mapping[str, Any], outcome: ScheduleOutcome) -> Obj | None:
     """Merge patch for spec.clusters and the applied-placement annotation; None if unchanged."""
     if outcome.clusters is None:
@@ -88,7 +100,7 @@ def result_patch(binding: Mapping[str, Any], outcome: ScheduleOutcome) -> Obj | 
     annotations = meta.get("annotations") or {}
     if annotations.get(C.APPLIED_PLACEMENT_ANNOTATION) != placement:
         patch["metadata"] = {"annotations": {C.APPLIED_PLACEMENT_ANNOTATION: placement}}
-    if (spec.get("clusters") or []) != clusters:
+    if not same_targets(spec.get("clusters") or [], clusters):
         patch["spec"] = {"clusters": clusters or None}
     if patch:
         # The capacity the decision saw rides on a write that happens anyway (no write of its own).
@@ -121,6 +133,10 @@ class SchedulerController:
         self.scheduler_name = scheduler_name
         self.enable_empty_workload_propagation = enable_empty_workload_propagation
         self.recorder = EventRecorder(client, scheduler_name)
+        # The generation our own result write gave a binding. A Duplicated binding still at it has
+        # nothing new to schedule: upstream schedules it again on that bump, which costs a status
+        # write and two Events for the same answer. A cluster change forgets the entry.
+        self._result_generation: dict[Key, int] = {}
 
     # ---- handlers -----------------------------------------------------------------------------
 
@@ -134,6 +150,8 @@ class SchedulerController:
                 elif event == "MODIFIED":
                     for cluster in newly_healthy_clusters(old, obj):
                         self.assumptions.release(key, cluster)
+            if event == "DELETED":
+                self._result_generation.pop((meta.get("namespace") or "", meta.get("name") or ""), None)
             if event == "DELETED" or not is_binding_for_scheduler(obj, self.scheduler_name):
                 return
             if event == "MODIFIED" and old is not None and (old.get("metadata") or {}).get("generation") == meta.get("generation"):
@@ -156,7 +174,9 @@ class SchedulerController:
                         continue
                     if any(binding_affected_by_cluster(binding, v, self.scheduler_name) for v in versions):
                         meta = binding.get("metadata") or {}
-                        enqueue((meta.get("namespace") or "", meta.get("name") or ""))
+                        key = (meta.get("namespace") or "", meta.get("name") or "")
+                        self._result_generation.pop(key, None)
+                        enqueue(key)
                         metrics.count_incoming_binding(metrics.EVENT_CLUSTER_CHANGED)
 
         return handler
@@ -177,6 +197,8 @@ class SchedulerController:
         clusters = self.clusters.list()
         trigger = schedule_trigger(binding, clusters)
         status = binding.get("status") or {}
+        if trigger == ALWAYS_SCHEDULED and self._result_generation.get(key) == meta.get("generation"):
+            trigger = None
         if trigger is None:
             if status.get("schedulerObservedGeneration") != meta.get("generation"):
                 await self._write_status(binding, lambda s: {**s, "schedulerObservedGeneration": meta.get("generation")})
@@ -232,22 +254,27 @@ class SchedulerController:
         namespace, name = meta.get("namespace") or "", meta.get("name") or ""
         for message in outcome.failed_attempts:
             self._events(binding, WARNING, C.EVENT_SCHEDULE_BINDING_FAILED, message)
-        written = binding
+        written, generation = binding, meta.get("generation") or 0
         if outcome.succeeded or isinstance(outcome.error, FitError):
             patch = result_patch(binding, outcome)
             if patch is not None:
                 try:
                     written = await self.client.patch(binding_path(namespace, name), patch)
+                    if (written.get("metadata") or {}).get("generation") == generation + 1:
+                        # Nothing but our result since the generation we scheduled: observe it.
+                        generation += 1
+                        self._result_generation[(namespace, name)] = generation
                 except ApiError as e:
                     if isinstance(outcome.error, FitError) and not e.conflict:
                         # NoClusterFit that could not be written is retried (behaviour.md 2.9).
                         fit = ScheduleOutcome(None, {**outcome.condition, "message": f"[{outcome.error.message}, {e}]"}, True, error=outcome.error)
-                        await self._write_status(binding, lambda s: build_status(s, meta.get("generation") or 0, fit))
+                        await self._write_status(binding, lambda s: build_status(s, generation, fit))
                     raise
         status_outcome = outcome
-        await self._write_status(written, lambda s: build_status(s, meta.get("generation") or 0, status_outcome))
+        await self._write_status(written, lambda s: build_status(s, generation, status_outcome))
         if outcome.succeeded:
-            clusters = (written.get("spec") or {}).get("clusters") or [] if outcome.clusters is None else outcome.clusters
+            # The targets as stored: an equal result in another order is not written (same_targets).
+            clusters = (written.get("spec") or {}).get("clusters") or []
             message = success_event_message(clusters, cluster_scoped=not namespace)
             self._events(binding, NORMAL, C.EVENT_SCHEDULE_BINDING_SUCCEED, message)
             log.info("%s: scheduled %s", describe(namespace, name), message)

@@ -1,12 +1,21 @@
 """The binding status controller: gathers a binding's Works into ``status.aggregatedStatus`` and
 the ``FullyApplied`` condition, then aggregates the members' statuses into the resource template
-in the control plane (behaviour.md 5.2-5.3), so ``kubectl get deployment`` tells the truth."""
+in the control plane (behaviour.md 5.2-5.3), so ``kubectl get deployment`` tells the truth.
+
+The template is read from the shared informers (no GET per reconcile) and its status written as a
+merge patch of what changed (no resourceVersion, so a cache that is behind costs no conflict). The
+status last written for each template is remembered: while the informer has not caught up with
+that write, it is the status compared with, so a late cache never causes a second, equal write.
+A status someone else writes on a template is corrected with the next change of its Works.
+"""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
+from pykarmada.controllers.common.apiutil import merge_patch
+from pykarmada.controllers.common.templates import TemplateReader
 from pykarmada.karmada import constants as c
 from pykarmada.karmada import event_messages as M
 from pykarmada.karmada.interpreter import aggregate_status
@@ -15,7 +24,6 @@ from pykarmada.karmada.works import expected_clusters
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.conditions import get_condition, set_condition
 from pykarmada.kube.controller import Result
-from pykarmada.kube.discovery import RESTMapper, UnknownKind
 from pykarmada.kube.errors import ApiError
 from pykarmada.kube.events import NORMAL, WARNING, EventRecorder
 from pykarmada.kube.informer import Informer
@@ -79,10 +87,11 @@ def fully_applied(binding: Obj, items: list[Obj]) -> tuple[str, str, str]:
 class BindingStatusController:
     name = "bindingStatus"
 
-    def __init__(self, control_plane: KubeClient, bindings: Informer, cluster_bindings: Informer, works: Informer) -> None:
+    def __init__(self, control_plane: KubeClient, bindings: Informer, cluster_bindings: Informer, works: Informer, templates: TemplateReader) -> None:
         self.control_plane = control_plane
         self.bindings, self.cluster_bindings, self.works = bindings, cluster_bindings, works
-        self.mapper = RESTMapper(control_plane)
+        self.templates = templates
+        self.written: dict[BindingKey, Obj] = {}  # binding key -> template status last written
         # binding key -> keys of its Works, kept from Work events (no list call per reconcile)
         self.works_of: dict[BindingKey, set[tuple[str, str]]] = {}
         self.rb_events = EventRecorder(control_plane, c.COMPONENT_RB_STATUS_CONTROLLER)
@@ -105,6 +114,7 @@ class BindingStatusController:
         binding = informer.get(ns, name)
         if binding is None or binding["metadata"].get("deletionTimestamp"):
             self.works_of.pop(key, None)
+            self.written.pop(key, None)
             return None
         works = [w for k in sorted(self.works_of.get(key, ())) if (w := self.works.get(*k)) is not None]
         items = aggregated_items(binding, works)
@@ -124,39 +134,44 @@ class BindingStatusController:
                 raise
             recorder.event(binding, NORMAL, c.EVENT_AGGREGATE_STATUS_SUCCEED, M.aggregate_binding_succeed(ns, name))
         if items:
-            await self._aggregate_into_template(binding, items, recorder)
+            await self._aggregate_into_template(key, binding, items, recorder)
         return None
 
-    async def _aggregate_into_template(self, binding: Obj, items: list[Obj], recorder: EventRecorder) -> None:
+    async def _aggregate_into_template(self, key: BindingKey, binding: Obj, items: list[Obj], recorder: EventRecorder) -> None:
         resource = (binding.get("spec") or {}).get("resource") or {}
-        try:
-            info = await self.mapper.lookup(resource.get("apiVersion", ""), resource.get("kind", ""))
-        except UnknownKind:
+        template = await self.templates.get_ref(resource)
+        if template is None:
             return
-        path = info.path(namespace=resource.get("namespace") or None, name=resource.get("name"))
+        new_status = aggregate_status(template, items)
+        if new_status is None:
+            return
+        written = self.written.get(key)
+        cached = template.get("status") or {}
+        if new_status == (written if written is not None else cached):
+            return
+        tk = await self.templates.kind_of(template["apiVersion"], template["kind"])
+        if tk is None:
+            return
+        meta = template.get("metadata") or {}
+        path = tk.object_path(meta.get("namespace") or "", meta.get("name") or "")
+        # Against the last write when the cache may be behind it; against the cache otherwise.
+        patch = {"status": merge_patch(written if written is not None else cached, new_status)}
         try:
-            template = await self.control_plane.get(path)
+            await self._patch_status(path, patch)
         except ApiError as e:
             if e.not_found:
                 return
+            recorder.event(template, WARNING, c.EVENT_AGGREGATE_STATUS_FAILED, str(e))
             raise
-        new_status = aggregate_status(template, items)
-        if new_status is None or new_status == (template.get("status") or {}):
-            return
-        template["status"] = new_status
-        try:
-            await self._replace_status(path, template)
-        except ApiError as e:
-            if not e.conflict:  # a conflict is only a requeue
-                recorder.event(template, WARNING, c.EVENT_AGGREGATE_STATUS_FAILED, str(e))
-            raise
+        self.written[key] = new_status
         recorder.event(template, NORMAL, c.EVENT_AGGREGATE_STATUS_SUCCEED, M.AGGREGATE_TEMPLATE_SUCCEED)
 
-    async def _replace_status(self, path: str, template: Obj) -> None:
+    async def _patch_status(self, path: str, patch: Obj) -> None:
         try:
-            await self.control_plane.replace(path + "/status", template)
+            await self.control_plane.patch(path + "/status", patch)
         except ApiError as e:
-            if e.status == 404:  # the kind has no status subresource: the status is part of the object
-                await self.control_plane.replace(path, template)
+            if e.status == 404 and await self.control_plane.exists(path):
+                # the kind has no status subresource: the status is part of the object
+                await self.control_plane.patch(path, patch)
             else:
                 raise

@@ -12,6 +12,12 @@ folded into that write, and a bump waits ``bump_delay`` seconds for more repeats
 repeats costs one PATCH with the full count. At most ``max_queued`` distinct Events wait; more are
 dropped (Events are best effort, client-go drops them too). Cluster-scoped objects get their
 Events in ``default``.
+
+A process may also give its broadcaster an :class:`EventBudget`, a token bucket over the writes of
+Normal Events (kubelet's ``--event-qps`` / ``--event-burst``). Warnings never wait for it. The
+budget keeps a burst of routine successes (25 Events for each Deployment that reaches three
+clusters) from costing the control plane more writes than the objects themselves, while every
+Event of a quiet moment is still written. What is dropped is counted in ``events_dropped_total``.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from typing import Any
 
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.errors import ApiError
+from pykarmada.kube.metrics import EVENTS_DROPPED
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +163,28 @@ class EventCorrelator:
         return True
 
 
+class EventBudget:
+    """Writes of Normal Events: ``burst`` at once, refilled at ``qps`` per second."""
+
+    def __init__(self, qps: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.qps, self.burst, self.clock = qps, burst, clock
+        self.tokens, self.stamp = float(burst), clock()
+
+    def take(self) -> bool:
+        now = self.clock()
+        self.tokens = min(float(self.burst), self.tokens + (now - self.stamp) * self.qps)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+def budget_from_flags(qps: float, burst: int) -> EventBudget | None:
+    """kubelet's convention: a QPS of 0 (or less) means no budget."""
+    return EventBudget(qps, max(burst, 1)) if qps > 0 else None
+
+
 @dataclass
 class _Pending:
     record: EventRecord
@@ -171,6 +200,7 @@ class EventBroadcaster:
     def __init__(self, client: KubeClient, *, concurrency: int = 8, max_queued: int = MAX_QUEUED, bump_delay: float = 1.0) -> None:
         self.client, self.concurrency, self.max_queued, self.bump_delay = client, concurrency, max_queued, bump_delay
         self.correlator = EventCorrelator()
+        self.budget: EventBudget | None = None
         self.dropped = 0
         self._pending: dict[Key, _Pending] = {}
         self._ready: deque[Key] = deque()
@@ -192,8 +222,12 @@ class EventBroadcaster:
             return
         if len(self._pending) >= self.max_queued:
             self.dropped += 1
+            EVENTS_DROPPED.labels(record.type, record.reason, "queue").inc()
             if self.dropped % 1000 == 1:
                 log.warning("dropping events: %d queued (%d dropped so far)", len(self._pending), self.dropped)
+            return
+        if record.type != WARNING and self.budget is not None and not self.budget.take():
+            EVENTS_DROPPED.labels(record.type, record.reason, "budget").inc()
             return
         self._pending[key] = _Pending(record, message, now, now)
         self._schedule(key)

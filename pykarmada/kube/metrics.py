@@ -301,6 +301,11 @@ def observe_apiserver_request(labels: tuple[str, str, str, str, str, str, str, s
     APISERVER_LATENCY.labels(*labels).observe(seconds)
 
 
+EVENTS_DROPPED = counter(
+    "events_dropped_total",
+    "Events not written, by type, reason and cause: budget (the Normal Event budget was spent) or queue (too many waiting).",
+    ["type", "reason", "cause"],
+)
 WEBHOOK_REQUESTS = counter("controller_runtime_webhook_requests_total", "Admission requests served, by webhook path and HTTP code.", ["webhook", "code"])
 WEBHOOK_LATENCY = histogram("controller_runtime_webhook_latency_seconds", "Seconds to serve an admission request, by webhook path.", ["webhook"])
 WEBHOOK_IN_FLIGHT = gauge("controller_runtime_webhook_requests_in_flight", "Admission requests being served now, by webhook path.", ["webhook"])

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from pykarmada.controllers.common.apiutil import binding_path, metadata_patch, with_finalizer, without_finalizer, work_path
+from pykarmada.controllers.common.apiutil import binding_path, merge_patch, metadata_patch, with_finalizer, without_finalizer, work_path
 from pykarmada.controllers.binding.binding import BindingController, WorkIndex, binding_of_work
 from pykarmada.controllers.detector.policies import PolicyKey, PolicyReconciler, TemplateKey
 from pykarmada.controllers.namespace.namespace_sync import namespaces_selected_by, should_sync
-from pykarmada.controllers.scheduler.controller import SchedulerController, build_status, result_patch
+from pykarmada.controllers.scheduler.controller import SchedulerController, build_status, result_patch, same_targets
 from pykarmada.controllers.scheduler.core import schedule_binding
 from pykarmada.karmada import constants as C
 from pykarmada.karmada.propagation import compile_namespace_patterns
@@ -82,6 +82,16 @@ def test_result_patch_is_empty_when_nothing_changes() -> None:
     binding = rb("web", placement=placement, clusters=[{"name": "m1"}])
     binding["metadata"]["annotations"] = {C.APPLIED_PLACEMENT_ANNOTATION: json.dumps(placement, separators=(",", ":"))}
     assert result_patch(binding, schedule_binding(binding["spec"], [cluster("m1")], {})) is None
+
+
+def test_an_equal_result_in_another_order_is_not_written_again() -> None:
+    placement = {"clusterAffinity": {"clusterNames": ["m1", "m2"]}, "replicaScheduling": {"replicaSchedulingType": "Duplicated"}}
+    binding = rb("web", replicas=1, placement=placement, clusters=[{"name": "m2", "replicas": 1}, {"name": "m1", "replicas": 1}])
+    binding["metadata"]["annotations"] = {C.APPLIED_PLACEMENT_ANNOTATION: json.dumps(placement, separators=(",", ":"))}
+    assert result_patch(binding, schedule_binding(binding["spec"], [cluster("m1"), cluster("m2")], {})) is None
+    assert same_targets([{"name": "a", "replicas": 1}, {"name": "b"}], [{"name": "b", "replicas": 0}, {"name": "a", "replicas": 1}])
+    assert not same_targets([{"name": "a", "replicas": 1}], [{"name": "a", "replicas": 2}])
+    assert not same_targets([{"name": "a"}], [{"name": "a"}, {"name": "b"}])
 
 
 @pytest.mark.parametrize(
@@ -267,3 +277,12 @@ def test_paths() -> None:
     assert binding_path("ns", "b") == "/apis/work.karmada.io/v1alpha2/namespaces/ns/resourcebindings/b"
     assert binding_path("", "b", subresource="status") == "/apis/work.karmada.io/v1alpha2/clusterresourcebindings/b/status"
     assert work_path("karmada-es-m1") == "/apis/work.karmada.io/v1alpha1/namespaces/karmada-es-m1/works"
+
+
+def test_merge_patch_turns_the_old_status_into_the_new() -> None:
+    old = {"replicas": 3, "readyReplicas": 1, "unavailableReplicas": 2, "loadBalancer": {"ingress": [{"ip": "1.2.3.4"}]}}
+    new = {"replicas": 3, "readyReplicas": 3, "loadBalancer": {}}
+    patch = merge_patch(old, new)
+    assert patch == {"readyReplicas": 3, "unavailableReplicas": None, "loadBalancer": {"ingress": None}}
+    assert merge_patch(new, new) == {}
+    assert merge_patch({}, {"a": {"b": 1}}) == {"a": {"b": 1}}

@@ -11,13 +11,16 @@ from pykarmada.kube.events import (
     AGGREGATE_PREFIX,
     SPAM_BURST,
     EventBroadcaster,
+    EventBudget,
     EventCorrelator,
     EventRecord,
     EventRecorder,
+    budget_from_flags,
     event_body,
     event_namespace,
     object_reference,
 )
+from pykarmada.kube.metrics import EVENTS_DROPPED
 
 DEPLOYMENT = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"namespace": "ns", "name": "nginx", "uid": "u1", "resourceVersion": "7", "labels": {"a": "b"}}}
 
@@ -128,3 +131,33 @@ def test_repeats_fold_into_queued_writes_and_one_delayed_bump() -> None:
     assert [(verb, body.get("count")) for verb, _, body in writes] == [("POST", 3), ("PATCH", 7)]
     assert writes[0][1] == "/api/v1/namespaces/ns/events"
     assert writes[1][1] == f"/api/v1/namespaces/ns/events/{writes[0][2]['metadata']['name']}"
+
+
+def test_budget_gives_a_burst_then_refills_at_its_rate() -> None:
+    clock = Clock()
+    budget = EventBudget(2.0, 3, clock)
+    assert [budget.take() for _ in range(4)] == [True, True, True, False]
+    clock.now += 0.5  # one token back
+    assert [budget.take(), budget.take()] == [True, False]
+    clock.now += 100  # never more than the burst
+    assert sum(budget.take() for _ in range(10)) == 3
+    assert budget_from_flags(0, 100) is None
+
+
+def test_budget_drops_normal_events_only_and_counts_them() -> None:
+    async def scenario() -> list[tuple[str, str, dict]]:
+        client = RecordingClient()
+        broadcaster = EventBroadcaster(client)  # type: ignore[arg-type]
+        broadcaster.budget = EventBudget(0.001, 2, Clock())
+        recorder = EventRecorder(client, "c", broadcaster=broadcaster)  # type: ignore[arg-type]
+        for i in range(4):
+            recorder.event({**DEPLOYMENT, "metadata": {**DEPLOYMENT["metadata"], "name": f"d{i}"}}, "Normal", "Done", "m")
+        recorder.event(DEPLOYMENT, "Warning", "Failed", "w")
+        while broadcaster._writers:
+            await asyncio.sleep(0.01)
+        return client.writes
+
+    before = EVENTS_DROPPED.labels("Normal", "Done", "budget").value
+    writes = asyncio.run(scenario())
+    assert sorted((body["involvedObject"]["name"], body["reason"]) for _, _, body in writes) == [("d0", "Done"), ("d1", "Done"), ("nginx", "Failed")]
+    assert EVENTS_DROPPED.labels("Normal", "Done", "budget").value - before == 2
