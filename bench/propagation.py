@@ -178,6 +178,12 @@ async def wait_until(check, limit: float = GIVE_UP) -> bool:  # type: ignore[no-
     return True
 
 
+async def wait_gone(client: KubeClient, path: str, limit: float = 300.0) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and await client.exists(path):
+        await asyncio.sleep(1)
+
+
 async def create_all(client: KubeClient, namespace: str, names: list[str]) -> None:
     sem = asyncio.Semaphore(IN_FLIGHT)
 
@@ -290,9 +296,15 @@ async def run(target: Target, n: int, samples: int, with_floor: bool) -> None:
             floor_seconds = None
             if with_floor:
                 floor_created = True
+                floor_cpu = {pid: cpu_seconds(pid) for pid in target.pids.values()}
+                floor_writes = await member_write_counts(members)
                 floor_seconds = await floor(members, floor_ns, bulk)
                 print(f"floor: {n} Deployments created directly in each of {len(members)} members at once, all ready after "
                       + (f"{floor_seconds:.1f} s" if floor_seconds is not None else f"more than {GIVE_UP:.0f} s (gave up)"))
+                member_cpu = sum(cpu_seconds(pid) - floor_cpu[pid] for name, pid in target.pids.items() if name.startswith("member") and not _ours(name))
+                if member_cpu:
+                    print(f"  members' processes: {member_cpu:.1f} CPU-s")
+                print_member_writes(floor_writes, await member_write_counts(members), n, "  members' writes (all members)")
 
             await cp.create("/api/v1/namespaces", namespace_object(ns))
             policy = {
@@ -311,6 +323,7 @@ async def run(target: Target, n: int, samples: int, with_floor: bool) -> None:
                 clock.start()
             since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             writes_before = await write_counts(cp)
+            member_writes_before = await member_write_counts(members)
             cpu_before = {pid: cpu_seconds(pid) for pid in target.pids.values()}
 
             # Single Deployments, one at a time: apply -> ready in every member.
@@ -344,16 +357,20 @@ async def run(target: Target, n: int, samples: int, with_floor: bool) -> None:
             for clock in (*in_members, templates):
                 await clock.stop()
             print_writes(writes_before, await settled_write_counts(cp), n + samples)
+            print_member_writes(member_writes_before, await member_write_counts(members), n + samples, "members' writes (all members)")
             total = n + samples
             used = {name: cpu_seconds(pid) - cpu_before[pid] for name, pid in target.pids.items() if pid in cpu_before}
             print_processes(used, rss.peak, target.pids, total, apiserver_pid)
             print_events(await count_events(cp, ns, since), total)
         finally:
             rss.stop()
-            await cp.delete(f"/api/v1/namespaces/{ns}")
+            # Deleted, and gone, before the next run: a cascade still under way would load it.
+            gone = [(cp, ns)] + [(m, floor_ns) for m in members.values() if floor_created] + [(m, ns) for m in members.values()]
+            for client, name in gone[: 1 + len(members) * floor_created]:
+                await client.delete(f"/api/v1/namespaces/{name}")
+            for client, name in gone:
+                await wait_gone(client, f"/api/v1/namespaces/{name}")
             for m in members.values():
-                if floor_created:
-                    await m.delete(f"/api/v1/namespaces/{floor_ns}")
                 await m.close()
     if target.controller_log is not None:
         warnings = sum("dropping events" in line for line in target.controller_log.read_text(errors="replace").splitlines())
@@ -361,12 +378,31 @@ async def run(target: Target, n: int, samples: int, with_floor: bool) -> None:
             print(f"the controller process dropped Events from a full queue: {warnings} warning(s), one per 1000 dropped")
 
 
+def _ours(name: str) -> bool:
+    return name.split("/")[-1].startswith("karmada-")
+
+
+async def member_write_counts(members: dict[str, KubeClient]) -> Counter[tuple[str, str]]:
+    total: Counter[tuple[str, str]] = Counter()
+    for m in members.values():
+        total.update(await write_counts(m))
+    return total
+
+
+def print_member_writes(before: Counter[tuple[str, str]], after: Counter[tuple[str, str]], deployments: int, label: str) -> None:
+    """The members' writes, summed, per Deployment: the floor's own cost and what we add to it."""
+    diff = {k: after[k] - before.get(k, 0) for k in after if after[k] - before.get(k, 0) > 0}
+    top = sorted(diff.items(), key=lambda kv: -kv[1])[:8]
+    print(f"{label}: {sum(diff.values()) / deployments:.2f} per Deployment; "
+          + ", ".join(f"{verb} {resource} {count / deployments:.2f}" for (verb, resource), count in top))
+
+
 def print_processes(used: dict[str, float], peak_kib: dict[int, int], pids: dict[str, int], deployments: int, apiserver_pid: int | None) -> None:
     """CPU-seconds and peak RSS per process; ours (karmada-*) plus the control-plane kube-apiserver
     against the target, members' processes summed."""
     if not used:
         return
-    ours = [name for name in used if name.split("/")[-1].startswith("karmada-")]
+    ours = [name for name in used if _ours(name)]
     members = [name for name in used if name.startswith("member") and name not in ours]
     print("processes: CPU-s (per Deployment), peak RSS")
     for name in sorted(set(used) - set(members)):

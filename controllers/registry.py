@@ -50,7 +50,7 @@ def setup_cluster(ctx: ControllerContext) -> Runnable:
     ``--enable-taint-manager``) the NoExecute taint manager with its eviction queues, as upstream
     starts them together."""
     clusters, leases = ctx.informer(CLUSTERS_PATH), ctx.informer(LEASES_PATH)
-    ctrl = Controller("cluster", ClusterController(ctx.control_plane, clusters).reconcile, workers=ctx.options.workers)
+    ctrl = Controller("cluster", ClusterController(ctx.control_plane, clusters, ctx.informer(NAMESPACES_PATH)).reconcile, workers=ctx.options.workers)
     clusters.add_handler(_enqueue_self(ctrl, clusters))
     o = ctx.options
     monitor = ClusterHealthMonitor(ctx.control_plane, clusters, leases, period=o.cluster_monitor_period,
@@ -150,7 +150,11 @@ def setup_unified_auth(ctx: ControllerContext) -> Controller:
 
 
 WORKS = "/apis/work.karmada.io/v1alpha1/works"
-STATUS_COALESCE_SECONDS = 0.2
+# Status changes come in bursts; a key waits this long so that one write carries the burst:
+# a member object's status moves several times within a second as its controllers work, and
+# the Works of one binding change together, one per cluster.
+MEMBER_STATUS_COALESCE_SECONDS = 0.3
+STATUS_COALESCE_SECONDS = 0.5
 RESOURCE_BINDINGS = "/apis/work.karmada.io/v1alpha2/resourcebindings"
 CLUSTER_RESOURCE_BINDINGS = "/apis/work.karmada.io/v1alpha2/clusterresourcebindings"
 
@@ -193,11 +197,11 @@ def setup_work_status(ctx: ControllerContext) -> Controller:
     reconciler = WorkStatusController(ctx.control_plane, works, clusters, ctx.member_informers, sync_mode=ctx.options.sync_mode)
     ctrl = Controller("workStatus", reconciler.reconcile, workers=max(ctx.options.workers, 8))
     works.add_handler(_enqueue_self(ctrl, works))
-    add_member_work = low_priority_when_listed(ctrl.queue, ctx.member_informers)
 
     def on_member_object(_cluster: str, _kind: str, obj: dict, _old: dict | None) -> None:  # type: ignore[type-arg]
         if (work := work_of(obj)) is not None:
-            add_member_work(work)
+            priority = LOW_PRIORITY if ctx.member_informers.in_initial_list else HIGH_PRIORITY
+            ctrl.queue.add_after(work, MEMBER_STATUS_COALESCE_SECONDS, priority)
 
     ctx.member_informers.add_handler(on_member_object)
     return ctrl

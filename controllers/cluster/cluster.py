@@ -43,8 +43,8 @@ def _ready(cluster: dict[str, Any]) -> bool:
 class ClusterController:
     name = "cluster"
 
-    def __init__(self, control_plane: KubeClient, clusters: Informer) -> None:
-        self.control_plane, self.clusters = control_plane, clusters
+    def __init__(self, control_plane: KubeClient, clusters: Informer, namespaces: Informer) -> None:
+        self.control_plane, self.clusters, self.namespaces = control_plane, clusters, namespaces
         self.recorder = EventRecorder(control_plane, c.COMPONENT_CLUSTER_CONTROLLER)
 
     async def reconcile(self, key: tuple[str, str]) -> Result | None:
@@ -81,6 +81,8 @@ class ClusterController:
         return None
 
     async def _ensure_namespace(self, cluster: dict[str, Any], namespace: str) -> None:
+        if self.namespaces.has_synced() and self.namespaces.get("", namespace) is not None:
+            return  # every status update reconciles the cluster: no create that can only conflict
         body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": {c.KARMADA_SYSTEM_LABEL: c.KARMADA_SYSTEM_LABEL_VALUE}}}
         try:
             await self.control_plane.create("/api/v1/namespaces", body)

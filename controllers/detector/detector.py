@@ -87,6 +87,10 @@ class Detector:
         # Bindings we created that the informer has not shown yet (creation expectations), so a
         # quick second look at the template does not try to create them again.
         self._created: dict[tuple[str, str], Obj] = {}
+        # binding -> fingerprint of the template it was last written from: a template that moved
+        # by its status only (its resourceVersion did) does not rewrite its binding, whose new
+        # generation would only make the scheduler and binding controller look at it again.
+        self._built_from: dict[tuple[str, str], int] = {}
         self._rediscover = asyncio.Event()
         self._owned: set[str] = set()  # informers this detector created (and may drop)
 
@@ -109,9 +113,12 @@ class Detector:
 
         return handler
 
-    def on_binding(self, _event: str, obj: Obj, _old: Obj | None) -> None:
+    def on_binding(self, event: str, obj: Obj, _old: Obj | None) -> None:
         meta = obj.get("metadata") or {}
-        self._created.pop((meta.get("namespace") or "", meta.get("name") or ""), None)
+        key = (meta.get("namespace") or "", meta.get("name") or "")
+        self._created.pop(key, None)
+        if event == "DELETED":
+            self._built_from.pop(key, None)
 
     def on_crd(self, _event: str, _obj: Obj, _old: Obj | None) -> None:
         self._rediscover.set()
@@ -314,12 +321,14 @@ class Detector:
         desired = P.build_binding(template, policy, replicas=interpreted[0], replica_requirements=interpreted[1], schedule_priority=priority)
         name = binding_name(template["kind"], meta.get("name") or "")
         existing = (self.rbs if namespace else self.crbs).get(namespace, name) or self._created.get((namespace, name))
+        fingerprint = P.template_fingerprint(template)
         if existing is None:
             created = copy.deepcopy(desired)
             id_label = C.RESOURCE_BINDING_PERMANENT_ID_LABEL if namespace else C.CLUSTER_RESOURCE_BINDING_PERMANENT_ID_LABEL
             created["metadata"].setdefault("labels", {})[id_label] = str(uuid.uuid4())
             try:
                 self._created[(namespace, name)] = await self.client.create(binding_path(namespace), created)
+                self._built_from[(namespace, name)] = fingerprint
                 return True
             except ApiError as e:
                 if not e.already_exists:
@@ -327,6 +336,10 @@ class Detector:
             existing = await self.client.get(binding_path(namespace, name))  # our cache is behind: update instead
         merged = P.merge_binding(existing, desired)
         if merged == existing:
+            self._built_from[(namespace, name)] = fingerprint
+            return False
+        if self._built_from.get((namespace, name)) == fingerprint and P.only_resource_version_moved(existing, merged):
             return False
         await self.client.replace(binding_path(namespace, name), merged)
+        self._built_from[(namespace, name)] = fingerprint
         return True

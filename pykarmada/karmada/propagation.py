@@ -8,6 +8,7 @@ detector wants for a (template, policy) pair, including how it is merged into an
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -79,6 +80,23 @@ def _without(obj: Mapping[str, Any], metadata_keys: Iterable[str]) -> Obj:
         meta.pop(key, None)
     out["metadata"] = meta
     return out
+
+
+def template_fingerprint(template: Mapping[str, Any]) -> int:
+    """What a binding is built from, as a number: the template but its status, resourceVersion
+    and managedFields. Equal fingerprints mean the template moved by its status only."""
+    return hash(json.dumps(_without(template, ("managedFields", "resourceVersion")), sort_keys=True, default=str))
+
+
+def only_resource_version_moved(existing: Mapping[str, Any], merged: Mapping[str, Any]) -> bool:
+    """The update of a binding would change ``spec.resource.resourceVersion`` and nothing else."""
+
+    def strip(binding: Mapping[str, Any]) -> Obj:
+        spec = dict(binding.get("spec") or {})
+        spec["resource"] = {k: v for k, v in (spec.get("resource") or {}).items() if k != "resourceVersion"}
+        return {**binding, "spec": spec}
+
+    return strip(existing) == strip(merged)
 
 
 def specification_changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:

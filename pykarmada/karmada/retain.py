@@ -7,7 +7,7 @@ import copy
 from typing import Any
 
 from pykarmada.karmada.constants import MANAGED_ANNOTATIONS_ANNOTATION, MANAGED_LABELS_ANNOTATION, RETAIN_REPLICAS_LABEL
-from pykarmada.karmada.prune import prune_manifest
+from pykarmada.karmada.prune import SERVER_METADATA, prune_manifest
 
 Obj = dict[str, Any]
 
@@ -85,8 +85,19 @@ def retain(desired: Obj, observed: Obj) -> Obj:
     return out
 
 
+def _equal_but_status(a: Obj, b: Obj) -> bool:
+    """Equal outside ``status`` and the server's metadata: then pruning cannot tell them apart."""
+    if any(a.get(k) != b.get(k) for k in (a.keys() | b.keys()) - {"status", "metadata"}):
+        return False
+    ma, mb = a.get("metadata") or {}, b.get("metadata") or {}
+    return all(ma.get(k) == mb.get(k) for k in (ma.keys() | mb.keys()).difference(SERVER_METADATA))
+
+
 def needs_update(desired_with_retention: Obj, observed: Obj) -> bool:
-    """Whether writing would change the member's copy, both sides pruned alike."""
+    """Whether writing would change the member's copy, both sides pruned alike. Most calls
+    compare two versions of a member object that differ in status only: those copy nothing."""
+    if _equal_but_status(desired_with_retention, observed):
+        return False
     a, b = copy.deepcopy(desired_with_retention), copy.deepcopy(observed)
     prune_manifest(a)
     prune_manifest(b)

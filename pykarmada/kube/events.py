@@ -18,6 +18,8 @@ Normal Events (kubelet's ``--event-qps`` / ``--event-burst``). Warnings never wa
 budget keeps a burst of routine successes (25 Events for each Deployment that reaches three
 clusters) from costing the control plane more writes than the objects themselves, while every
 Event of a quiet moment is still written. What is dropped is counted in ``events_dropped_total``.
+A namespace that refuses an Event because it is being deleted gets none for a while: deleting a
+namespace of many objects would otherwise cost one refused write per Event about them.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ AGGREGATE_MAX_EVENTS = 10
 AGGREGATE_INTERVAL = 600.0
 AGGREGATE_PREFIX = "(combined from similar events): "
 MAX_QUEUED = 4096  # client-go queues 1000 for one sequential writer; ours write several at a time
+TERMINATING_HOLD = 60.0  # seconds a namespace that answered "being terminated" gets no Events
 
 Key = tuple[Any, ...]
 
@@ -207,6 +210,7 @@ class EventBroadcaster:
         self._inflight: set[Key] = set()
         self._observed: OrderedDict[Key, tuple[str, str, int]] = OrderedDict()  # key -> (name, namespace, count)
         self._writers: set[asyncio.Task[None]] = set()
+        self._terminating: dict[str, float] = {}  # namespace -> monotonic time its hold ends
         self._running = 0  # writers not yet past their last look at the queue
 
     def record(self, record: EventRecord) -> None:
@@ -214,6 +218,12 @@ class EventBroadcaster:
         if correlated is None:
             return
         key, message = correlated
+        namespace = event_namespace(record.ref)
+        if namespace in self._terminating:
+            if time.monotonic() < self._terminating[namespace]:
+                EVENTS_DROPPED.labels(record.type, record.reason, "terminating").inc()
+                return
+            del self._terminating[namespace]
         now = _now()
         pending = self._pending.get(key)
         if pending is not None:
@@ -296,7 +306,12 @@ class EventBroadcaster:
         count = 1 + p.repeats
         body = event_body(p.record, p.message, count=count, first=p.first, last=p.last)
         namespace = body["metadata"]["namespace"]
-        await self.client.create(f"/api/v1/namespaces/{namespace}/events", body)
+        try:
+            await self.client.create(f"/api/v1/namespaces/{namespace}/events", body)
+        except ApiError as e:
+            if e.status == 403 and "being terminated" in e.message:
+                self._terminating[namespace] = time.monotonic() + TERMINATING_HOLD
+            raise
         _lru_put(self._observed, key, (body["metadata"]["name"], namespace, count), LRU_SIZE)
 
     async def close(self) -> None:

@@ -303,7 +303,7 @@ def observe_apiserver_request(labels: tuple[str, str, str, str, str, str, str, s
 
 EVENTS_DROPPED = counter(
     "events_dropped_total",
-    "Events not written, by type, reason and cause: budget (the Normal Event budget was spent) or queue (too many waiting).",
+    "Events not written, by type, reason and cause: budget (the Normal Event budget was spent), queue (too many waiting) or terminating (their namespace is being deleted).",
     ["type", "reason", "cause"],
 )
 WEBHOOK_REQUESTS = counter("controller_runtime_webhook_requests_total", "Admission requests served, by webhook path and HTTP code.", ["webhook", "code"])

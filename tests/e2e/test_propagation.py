@@ -244,6 +244,17 @@ def test_restart_of_the_controller_while_propagating_200_deployments(local_env: 
         return all(len(c) == count and set(c.values()) == {1} for c in counts.values())
 
     wait_for(all_done, timeout=300, interval=3, what=f"{count} Deployments in member1 and member2 with 1 replica each")
+
+    def exact(d: dict) -> bool:  # type: ignore[type-arg]
+        status = d.get("status") or {}
+        return all(status.get(f) == 2 for f in ("replicas", "readyReplicas", "updatedReplicas", "availableReplicas")) and status.get("observedGeneration") == d["metadata"]["generation"]
+
+    def templates_exact() -> bool:
+        items = local_env.kubectl_json("get", "deployments", "-n", ns, "-l", "batch=many")["items"]
+        return len(items) == count and all(exact(d) for d in items)
+
+    # After the burst (and the restart), every template's aggregated status is exact.
+    wait_for(templates_exact, timeout=120, interval=2, what="every template's status: 2 replicas updated, ready and available, generation observed")
     for member in ("member1", "member2"):
         works = [w for w in local_env.kubectl_json("get", "works", "-n", f"karmada-es-{member}")["items"] if w["metadata"]["name"].startswith("many-")]
         assert len(works) == count, f"{member}: {len(works)} works"

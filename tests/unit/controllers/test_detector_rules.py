@@ -257,3 +257,13 @@ def test_merge_binding_pp_drops_cpp_claim_and_refuses_another_owner() -> None:
     other = P.build_binding(deployment(uid="old-uid"), pp("a", ALL))
     with pytest.raises(P.OwnerConflict):
         P.merge_binding(other, P.build_binding(deployment(), pp("a", ALL)))
+
+
+def test_a_template_that_moved_by_its_status_only_keeps_its_fingerprint() -> None:
+    template = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "a", "resourceVersion": "1", "labels": {"x": "y"}}, "spec": {"replicas": 1}}
+    moved = {**template, "metadata": {**template["metadata"], "resourceVersion": "2"}, "status": {"readyReplicas": 1}}
+    assert P.template_fingerprint(template) == P.template_fingerprint(moved)
+    assert P.template_fingerprint(template) != P.template_fingerprint({**template, "spec": {"replicas": 2}})
+    binding = {"metadata": {"name": "a-deployment"}, "spec": {"resource": {"name": "a", "resourceVersion": "1"}, "replicas": 1}}
+    assert P.only_resource_version_moved(binding, {**binding, "spec": {**binding["spec"], "resource": {"name": "a", "resourceVersion": "2"}}})
+    assert not P.only_resource_version_moved(binding, {**binding, "spec": {**binding["spec"], "replicas": 2}})

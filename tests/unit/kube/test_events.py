@@ -20,6 +20,7 @@ from pykarmada.kube.events import (
     event_namespace,
     object_reference,
 )
+from pykarmada.kube.errors import ApiError
 from pykarmada.kube.metrics import EVENTS_DROPPED
 
 DEPLOYMENT = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"namespace": "ns", "name": "nginx", "uid": "u1", "resourceVersion": "7", "labels": {"a": "b"}}}
@@ -161,3 +162,25 @@ def test_budget_drops_normal_events_only_and_counts_them() -> None:
     writes = asyncio.run(scenario())
     assert sorted((body["involvedObject"]["name"], body["reason"]) for _, _, body in writes) == [("d0", "Done"), ("d1", "Done"), ("nginx", "Failed")]
     assert EVENTS_DROPPED.labels("Normal", "Done", "budget").value - before == 2
+
+
+def test_a_terminating_namespace_gets_no_more_events_for_a_while() -> None:
+    class Terminating(RecordingClient):
+        async def create(self, path: str, body: dict) -> dict:
+            self.writes.append(("POST", path, body))
+            raise ApiError(403, "Forbidden", 'events "x" is forbidden: unable to create new content in namespace ns because it is being terminated')
+
+    async def scenario() -> list[tuple[str, str, dict]]:
+        client = Terminating()
+        broadcaster = EventBroadcaster(client)  # type: ignore[arg-type]
+        recorder = EventRecorder(client, "c", broadcaster=broadcaster)  # type: ignore[arg-type]
+        recorder.event(DEPLOYMENT, "Normal", "First", "m")
+        while broadcaster._writers:
+            await asyncio.sleep(0.01)
+        for reason in ("Second", "Third"):
+            recorder.event(DEPLOYMENT, "Warning", reason, "m")
+        while broadcaster._writers:
+            await asyncio.sleep(0.01)
+        return client.writes
+
+    assert [body["reason"] for _, _, body in asyncio.run(scenario())] == ["First"]
