@@ -16,7 +16,7 @@ from pykarmada.kube.metrics_server import BindAddress
 
 # Normal Events per second once the burst is spent: every Event of ordinary use is written (a
 # Deployment reaching three clusters records 25), a burst of thousands is sampled.
-DEFAULT_EVENT_QPS = 20.0
+DEFAULT_EVENT_QPS = 10.0
 DEFAULT_EVENT_BURST = 500
 
 @dataclass(frozen=True)

@@ -215,7 +215,9 @@ def setup_binding_status(ctx: ControllerContext) -> Controller:
 
     def on_work(kind: str, work: dict, old: dict | None) -> None:  # type: ignore[type-arg]
         binding = reconciler.on_work(kind, work, old)
-        if binding is not None and (old is None or kind == "DELETED" or work.get("status") != old.get("status")):
+        # As upstream: a Work's deletion or a change of its status (a new Work has none yet; the
+        # bindings' own events cover a restart).
+        if binding is not None and (kind == "DELETED" or (old is not None and work.get("status") != old.get("status"))):
             # Coalesce: a binding's Works change status in bursts (one per cluster, several times).
             ctrl.queue.add_after(binding, STATUS_COALESCE_SECONDS, LOW_PRIORITY if works.in_initial_list else HIGH_PRIORITY)
 
@@ -224,7 +226,10 @@ def setup_binding_status(ctx: ControllerContext) -> Controller:
 
     def on_binding(add: Callable[[tuple[str, str, str]], None], kind: str) -> Handler:
         def handler(event: str, binding: dict, old: dict | None) -> None:  # type: ignore[type-arg]
-            # Its status (ours, the scheduler's) is not an input: only spec and metadata are.
+            # Its status (ours, the scheduler's) is not an input: only spec and metadata are, and
+            # only once it has been scheduled (upstream's lastScheduledTime test).
+            if event != "DELETED" and not (binding.get("status") or {}).get("lastScheduledTime"):
+                return
             if event == "MODIFIED" and old is not None and binding.get("spec") == old.get("spec") and not _meta_changed(old, binding):
                 return
             add((kind, *object_key(binding)))

@@ -11,6 +11,7 @@ A status someone else writes on a template is corrected with the next change of 
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from typing import Any
 
@@ -122,20 +123,29 @@ class BindingStatusController:
         status["aggregatedStatus"] = items
         status["conditions"] = set_condition(status.get("conditions"), "FullyApplied", *fully_applied(binding, items))
         recorder = self.rb_events if kind == "rb" else self.crb_events
+        # The template's status comes from the items, not from the binding's: both writes at once.
+        writes = []
         if status != (binding.get("status") or {}):
-            updated = copy.deepcopy(binding)
-            updated["status"] = status
-            base = f"/apis/work.karmada.io/v1alpha2/namespaces/{ns}/resourcebindings" if kind == "rb" else CRB_PATH
-            try:
-                await self.control_plane.replace(f"{base}/{name}/status", updated)
-            except ApiError as e:
-                if not e.conflict:  # a conflict is only a requeue
-                    recorder.event(binding, WARNING, c.EVENT_AGGREGATE_STATUS_FAILED, str(e))
-                raise
-            recorder.event(binding, NORMAL, c.EVENT_AGGREGATE_STATUS_SUCCEED, M.aggregate_binding_succeed(ns, name))
+            writes.append(self._write_binding_status(key, binding, status, recorder))
         if items:
-            await self._aggregate_into_template(key, binding, items, recorder)
+            writes.append(self._aggregate_into_template(key, binding, items, recorder))
+        for outcome in await asyncio.gather(*writes, return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                raise outcome
         return None
+
+    async def _write_binding_status(self, key: BindingKey, binding: Obj, status: Obj, recorder: EventRecorder) -> None:
+        kind, ns, name = key
+        updated = copy.deepcopy(binding)
+        updated["status"] = status
+        base = f"/apis/work.karmada.io/v1alpha2/namespaces/{ns}/resourcebindings" if kind == "rb" else CRB_PATH
+        try:
+            await self.control_plane.replace(f"{base}/{name}/status", updated)
+        except ApiError as e:
+            if not e.conflict:  # a conflict is only a requeue
+                recorder.event(binding, WARNING, c.EVENT_AGGREGATE_STATUS_FAILED, str(e))
+            raise
+        recorder.event(binding, NORMAL, c.EVENT_AGGREGATE_STATUS_SUCCEED, M.aggregate_binding_succeed(ns, name))
 
     async def _aggregate_into_template(self, key: BindingKey, binding: Obj, items: list[Obj], recorder: EventRecorder) -> None:
         resource = (binding.get("spec") or {}).get("resource") or {}
