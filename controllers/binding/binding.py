@@ -195,7 +195,9 @@ class BindingController:
         purging = direct_purge_clusters(spec)
         if any(cluster_from_execution_namespace(ns) in purging for ns, _ in works if (ns, _) not in orphans):
             return Result(requeue_after=DIRECT_PURGE_WAIT)
-        template = await self.reader.get_ref(spec.get("resource") or {})
+        # Works are built from the template the binding names, or a newer one: the informer may
+        # not have seen the version the detector built the binding from yet.
+        template = await self.reader.get_ref(spec.get("resource") or {}, at_least_its_version=True)
         if template is None:
             return None
         with metrics.timed_result(metrics.BINDING_SYNC_WORK_DURATION):

@@ -84,6 +84,18 @@ async def discover_template_kinds(client: KubeClient) -> list[TemplateKind]:
     return [kind for found in results for kind in found]
 
 
+def _older(version: str | None, than: str) -> bool:
+    """Whether ``version`` may be older than ``than``. Versions are opaque to clients in
+    principle; the API server's are etcd revisions, whose order the watch cache itself relies on,
+    so they are compared as numbers, and anything else counts as possibly older."""
+    if version == than:
+        return False
+    try:
+        return int(version or "") < int(than)
+    except ValueError:
+        return True
+
+
 class TemplateReader:
     """Templates by (apiVersion, kind, namespace, name): shared informer first, else a GET."""
 
@@ -112,8 +124,10 @@ class TemplateReader:
                 return None
         return informer
 
-    async def get(self, api_version: str, kind: str, namespace: str, name: str) -> Obj | None:
-        """The template, or None when it does not exist (or its kind is not served)."""
+    async def get(self, api_version: str, kind: str, namespace: str, name: str, *, resource_version: str | None = None) -> Obj | None:
+        """The template, or None when it does not exist (or its kind is not served). With
+        ``resource_version``, a cached copy older than that version is not used: the template is
+        read from the API server instead."""
         tk = await self.kind_of(api_version, kind)
         if tk is None:
             return None
@@ -121,7 +135,7 @@ class TemplateReader:
         informer = await self.synced_informer(tk)
         if informer is not None:
             cached = informer.get(namespace, name)
-            if cached is not None:
+            if cached is not None and (resource_version is None or not _older((cached.get("metadata") or {}).get("resourceVersion"), resource_version)):
                 return typed(cached, api_version, kind)
         try:
             return typed(await self.client.get(tk.object_path(namespace, name)), api_version, kind)
@@ -130,9 +144,11 @@ class TemplateReader:
                 return None
             raise
 
-    async def get_ref(self, ref: Mapping[str, Any]) -> Obj | None:
-        """The template a binding's ``spec.resource`` points to."""
-        return await self.get(ref.get("apiVersion") or "", ref.get("kind") or "", ref.get("namespace") or "", ref.get("name") or "")
+    async def get_ref(self, ref: Mapping[str, Any], *, at_least_its_version: bool = False) -> Obj | None:
+        """The template a binding's ``spec.resource`` points to; with ``at_least_its_version``
+        never older than the version the reference names."""
+        version = (ref.get("resourceVersion") or None) if at_least_its_version else None
+        return await self.get(ref.get("apiVersion") or "", ref.get("kind") or "", ref.get("namespace") or "", ref.get("name") or "", resource_version=version)
 
     async def list(self, api_version: str, kind: str, namespace: str = "", label_selector: str | None = None) -> list[Obj]:
         """Templates of one kind (in one namespace, if given), from the informer or a LIST."""

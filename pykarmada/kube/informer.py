@@ -40,6 +40,19 @@ def object_key(obj: Obj) -> tuple[str, str]:
     return meta.get("namespace") or "", meta.get("name") or ""
 
 
+def _typed_items(listing: Obj) -> list[Obj]:
+    """A list's items with ``apiVersion`` and ``kind`` set, as watch events carry them: the API
+    server leaves them out of list items, and code that reads an object's kind (status and health
+    interpretation, pruning) must see the same object whether it came from a list or a watch."""
+    items = listing.get("items") or []
+    api_version, list_kind = listing.get("apiVersion"), listing.get("kind") or ""
+    if api_version and list_kind.endswith("List"):
+        for item in items:
+            item.setdefault("apiVersion", api_version)
+            item.setdefault("kind", list_kind[: -len("List")])
+    return items
+
+
 class Informer:
     def __init__(self, client: KubeClient, path: str, *, name: str = "", transform: Transform | None = None, **params: Any) -> None:
         """``transform`` (client-go's ``SetTransform``) replaces each listed or watched object
@@ -113,13 +126,13 @@ class Informer:
                 self._notify("MODIFIED", obj, old)
 
     async def _list(self) -> tuple[list[Obj], str]:
-        """Every item (transformed) and the list's resourceVersion."""
+        """Every item (typed, transformed) and the list's resourceVersion."""
         if self.transform is None:
             listing = await self.client.list(self.path, **self.params)
-            return listing.get("items") or [], listing["metadata"]["resourceVersion"]
+            return _typed_items(listing), listing["metadata"]["resourceVersion"]
         items: list[Obj] = []
         async for page in self.client.list_pages(self.path, limit=LIST_PAGE_SIZE, **self.params):
-            items.extend(map(self.transform, page.get("items") or ()))
+            items.extend(map(self.transform, _typed_items(page)))
             resource_version = page["metadata"]["resourceVersion"]
         return items, resource_version
 

@@ -251,7 +251,9 @@ def test_restart_of_the_controller_while_propagating_200_deployments(local_env: 
 
     def templates_exact() -> bool:
         items = local_env.kubectl_json("get", "deployments", "-n", ns, "-l", "batch=many")["items"]
-        return len(items) == count and all(exact(d) for d in items)
+        wrong = [(d["metadata"]["name"], d["metadata"]["generation"], d.get("status")) for d in items if not exact(d)]
+        assert len(items) == count and not wrong, f"{len(wrong)} of {len(items)} not exact, e.g. {wrong[:2]}"
+        return True
 
     # After the burst (and the restart), every template's aggregated status is exact.
     wait_for(templates_exact, timeout=120, interval=2, what="every template's status: 2 replicas updated, ready and available, generation observed")

@@ -286,3 +286,10 @@ def test_merge_patch_turns_the_old_status_into_the_new() -> None:
     assert patch == {"readyReplicas": 3, "unavailableReplicas": None, "loadBalancer": {"ingress": None}}
     assert merge_patch(new, new) == {}
     assert merge_patch({}, {"a": {"b": 1}}) == {"a": {"b": 1}}
+
+
+def test_a_cached_template_older_than_the_binding_names_is_not_used() -> None:
+    from pykarmada.controllers.common.templates import _older
+
+    assert _older("9", "10") and not _older("10", "10") and not _older("11", "10")
+    assert _older(None, "10") and _older("x", "10")
