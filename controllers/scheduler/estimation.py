@@ -85,9 +85,9 @@ def _node_units(resources: Mapping[str, Any]) -> dict[str, int]:
     return units
 
 
-def _per_node_fit(node: Mapping[str, int], request: Mapping[str, Any]) -> int:
-    """``Resource.MaxDivided``: replicas of ``request`` one node takes, bounded by its pod slots."""
-    fit = node.get(_PODS, 0)
+def _request_units(request: Mapping[str, Any]) -> dict[str, int]:
+    """A replica's request in scheduler units, the resources a node's fit is bounded by."""
+    units: dict[str, int] = {}
     for name, value in request.items():
         if name == _CPU:
             need = quantity_milli_value(value)
@@ -96,37 +96,74 @@ def _per_node_fit(node: Mapping[str, int], request: Mapping[str, Any]) -> int:
         else:
             continue
         if need > 0:
-            fit = min(fit, node.get(name, 0) // need)
+            units[name] = need
+    return units
+
+
+def _per_node_fit(node: Mapping[str, int], need: Mapping[str, int]) -> int:
+    """``Resource.MaxDivided``: replicas one node takes, bounded by its pod slots."""
+    fit = node.get(_PODS, 0)
+    for name, units in need.items():
+        fit = min(fit, node.get(name, 0) // units)
     return fit
 
 
-def _model_count(cluster: Mapping[str, Any], request: Mapping[str, Any]) -> int | None:
+VirtualNodes = list[tuple[int, dict[str, int]]]  # (how many nodes, one node's capacity in units)
+_VIRTUAL_NODES: dict[tuple[int, int], tuple[object, object, "VirtualNodes | None"]] = {}
+_VIRTUAL_NODES_MAX = 4096
+
+
+def _virtual_nodes(models: Sequence[Mapping[str, Any]], modelings: Sequence[Mapping[str, Any]]) -> VirtualNodes | None:
+    """The grades that have nodes, as virtual nodes of each grade's minimum capacities; None if a
+    count is negative. Remembered per pair of lists: a Cluster's are replaced, never changed in
+    place, when it is updated, and every binding scheduled meanwhile reads the same ones."""
+    key = (id(models), id(modelings))
+    hit = _VIRTUAL_NODES.get(key)
+    if hit is not None and hit[0] is models and hit[1] is modelings:
+        return hit[2]
+    ranges_by_grade = {int(model.get("grade", 0)): model.get("ranges") or () for model in models}
+    count_by_grade: dict[int, int] = {}
+    nodes: VirtualNodes | None = []
+    for modeling in modelings:
+        count = int(modeling.get("count", 0))
+        if count < 0:
+            nodes = None
+            break
+        grade = int(modeling.get("grade", 0))
+        count_by_grade[grade] = count_by_grade.get(grade, 0) + count
+    if nodes is not None:
+        for grade, count in count_by_grade.items():
+            if count > 0 and grade in ranges_by_grade:
+                capacity = {r["name"]: r.get("min", 0) for r in ranges_by_grade[grade]}
+                capacity[_PODS] = MAX_PODS_PER_NODE
+                nodes.append((count, _node_units(capacity)))
+    if len(_VIRTUAL_NODES) >= _VIRTUAL_NODES_MAX:
+        _VIRTUAL_NODES.clear()
+    _VIRTUAL_NODES[key] = (models, modelings, nodes)
+    return nodes
+
+
+def _model_count(cluster: Mapping[str, Any], need: Mapping[str, int]) -> int | None:
     """First-fit count over virtual nodes built from the resource models; None if not computable."""
     models = (cluster.get("spec") or {}).get("resourceModels") or []
     summary = (cluster.get("status") or {}).get("resourceSummary") or {}
     if not models:
         return None
-    ranges_by_grade = {int(model.get("grade", 0)): model.get("ranges") or () for model in models}
-    count_by_grade: dict[int, int] = {}
-    for modeling in summary.get("allocatableModelings") or ():
-        count = int(modeling.get("count", 0))
-        if count < 0:
-            return None
-        grade = int(modeling.get("grade", 0))
-        count_by_grade[grade] = count_by_grade.get(grade, 0) + count
-    total = 0
+    nodes = _virtual_nodes(models, summary.get("allocatableModelings") or [])
+    if nodes is None:
+        return None
     # Placing replicas one by one, first fit, fills node after node: the total is the sum of what
     # each node takes on its own, so only grades that have nodes need a virtual node.
-    for grade, nodes in count_by_grade.items():
-        if nodes > 0 and grade in ranges_by_grade:
-            capacity = {r["name"]: r.get("min", 0) for r in ranges_by_grade[grade]}
-            capacity[_PODS] = MAX_PODS_PER_NODE
-            total += nodes * _per_node_fit(_node_units(capacity), request)
-    return min(total, MAX_INT32)
+    return min(sum(count * _per_node_fit(node, need) for count, node in nodes), MAX_INT32)
 
 
 def general_estimate(cluster: Mapping[str, Any], replica_requirements: Mapping[str, Any] | None) -> int:
     """Replicas of one more pod template the cluster can take, from its resource summary."""
+    request = (replica_requirements or {}).get("resourceRequest") or {}
+    return _estimate(cluster, replica_requirements, request, _request_units(request))
+
+
+def _estimate(cluster: Mapping[str, Any], replica_requirements: Mapping[str, Any] | None, request: Mapping[str, Any], need: Mapping[str, int]) -> int:
     summary = (cluster.get("status") or {}).get("resourceSummary")
     if summary is None:
         return 0
@@ -135,9 +172,8 @@ def general_estimate(cluster: Mapping[str, Any], replica_requirements: Mapping[s
         return 0
     if replica_requirements is None:
         return min(maximum, MAX_INT32)
-    request = replica_requirements.get("resourceRequest") or {}
     if summary.get("allocatableModelings"):
-        count = _model_count(cluster, request)
+        count = _model_count(cluster, need)
         if count is not None:
             return min(maximum, count, MAX_INT32)
     return min(maximum, _summary_count(summary, request), MAX_INT32)
@@ -145,7 +181,9 @@ def general_estimate(cluster: Mapping[str, Any], replica_requirements: Mapping[s
 
 def general_estimator(clusters: Sequence[Mapping[str, Any]], spec: Mapping[str, Any]) -> list[int]:
     requirements = spec.get("replicaRequirements")
-    return [general_estimate(c, requirements) for c in clusters]
+    request = (requirements or {}).get("resourceRequest") or {}
+    need = _request_units(request)  # once per binding, not once per cluster
+    return [_estimate(c, requirements, request, need) for c in clusters]
 
 
 def estimate_available(
