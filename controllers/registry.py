@@ -16,6 +16,7 @@ from pykarmada.controllers.status.cluster_status import ClusterStatusController
 from pykarmada.controllers.status.binding_status import BindingStatusController
 from pykarmada.controllers.context import ControllerContext
 from pykarmada.controllers.execution.execution import ExecutionController, ManifestRef
+from pykarmada.karmada.propagation import specification_changed
 from pykarmada.karmada.retain import needs_update
 from pykarmada.controllers.status.work_status import WorkStatusController, work_of
 from pykarmada.controllers.cluster.unified_auth import UnifiedAuthController
@@ -159,11 +160,6 @@ RESOURCE_BINDINGS = "/apis/work.karmada.io/v1alpha2/resourcebindings"
 CLUSTER_RESOURCE_BINDINGS = "/apis/work.karmada.io/v1alpha2/clusterresourcebindings"
 
 
-def _meta_changed(old: dict, new: dict) -> bool:  # type: ignore[type-arg]
-    a, b = old.get("metadata") or {}, new.get("metadata") or {}
-    return any(a.get(k) != b.get(k) for k in a.keys() | b.keys() if k not in ("resourceVersion", "managedFields"))
-
-
 def setup_execution(ctx: ControllerContext) -> Controller:
     works, clusters = ctx.informer(WORKS), ctx.informer(CLUSTERS_PATH)
     reconciler = ExecutionController(ctx.control_plane, works, clusters, ctx.members, ctx.member_informers, sync_mode=ctx.options.sync_mode)
@@ -173,7 +169,7 @@ def setup_execution(ctx: ControllerContext) -> Controller:
     def on_work(kind: str, work: dict, old: dict | None) -> None:  # type: ignore[type-arg]
         # Status writes come back as events too: only spec or metadata changes need applying
         # (a status write moves only the resourceVersion and managedFields of the metadata).
-        if kind != "MODIFIED" or old is None or work.get("spec") != old.get("spec") or _meta_changed(old, work):
+        if kind != "MODIFIED" or old is None or specification_changed(old, work):
             add_work(object_key(work))
 
     def on_member_object(cluster: str, kind: str, obj: dict, _old: dict | None) -> None:  # type: ignore[type-arg]
@@ -230,7 +226,7 @@ def setup_binding_status(ctx: ControllerContext) -> Controller:
             # only once it has been scheduled (upstream's lastScheduledTime test).
             if event != "DELETED" and not (binding.get("status") or {}).get("lastScheduledTime"):
                 return
-            if event == "MODIFIED" and old is not None and binding.get("spec") == old.get("spec") and not _meta_changed(old, binding):
+            if event == "MODIFIED" and old is not None and not specification_changed(old, binding):
                 return
             add((kind, *object_key(binding)))
 
