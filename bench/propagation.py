@@ -32,11 +32,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
@@ -46,6 +44,7 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from figures import PeakRss, cpu_seconds
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection, connection_from_kubeconfig
 from pykarmada.kube.watch import list_and_watch
@@ -70,36 +69,6 @@ def deployment(name: str, namespace: str) -> dict:
 
 def namespace_object(name: str) -> dict:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-class PeakRss(threading.Thread):
-    """The highest VmRSS of some processes, sampled every 0.5 s."""
-
-    def __init__(self, pids: Iterable[int]) -> None:
-        super().__init__(daemon=True)
-        self.peak = {pid: 0 for pid in pids}
-        self._done = threading.Event()
-
-    def run(self) -> None:
-        while not self._done.is_set():
-            for pid in self.peak:
-                try:
-                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                        if line.startswith("VmRSS:"):
-                            self.peak[pid] = max(self.peak[pid], int(line.split()[1]))
-                except OSError:
-                    pass
-            self._done.wait(0.5)
-
-    def stop(self) -> None:
-        self._done.set()
-        self.join()
 
 
 @dataclass
