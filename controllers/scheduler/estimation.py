@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from pykarmada.controllers.scheduler.memo import PerObject
 from pykarmada.karmada.estimation.protocol import UNKNOWN
 from pykarmada.karmada.quantity import parse_quantity, quantity_milli_value, quantity_value
 
@@ -109,37 +110,30 @@ def _per_node_fit(node: Mapping[str, int], need: Mapping[str, int]) -> int:
 
 
 VirtualNodes = list[tuple[int, dict[str, int]]]  # (how many nodes, one node's capacity in units)
-_VIRTUAL_NODES: dict[tuple[int, int], tuple[object, object, "VirtualNodes | None"]] = {}
-_VIRTUAL_NODES_MAX = 4096
+_VIRTUAL_NODES: PerObject[VirtualNodes | None] = PerObject()
 
 
 def _virtual_nodes(models: Sequence[Mapping[str, Any]], modelings: Sequence[Mapping[str, Any]]) -> VirtualNodes | None:
     """The grades that have nodes, as virtual nodes of each grade's minimum capacities; None if a
-    count is negative. Remembered per pair of lists: a Cluster's are replaced, never changed in
-    place, when it is updated, and every binding scheduled meanwhile reads the same ones."""
-    key = (id(models), id(modelings))
-    hit = _VIRTUAL_NODES.get(key)
-    if hit is not None and hit[0] is models and hit[1] is modelings:
-        return hit[2]
+    count is negative. Remembered per pair of lists (``memo.PerObject``)."""
+    return _VIRTUAL_NODES.get((models, modelings), lambda: _build_virtual_nodes(models, modelings))
+
+
+def _build_virtual_nodes(models: Sequence[Mapping[str, Any]], modelings: Sequence[Mapping[str, Any]]) -> VirtualNodes | None:
     ranges_by_grade = {int(model.get("grade", 0)): model.get("ranges") or () for model in models}
     count_by_grade: dict[int, int] = {}
-    nodes: VirtualNodes | None = []
     for modeling in modelings:
         count = int(modeling.get("count", 0))
         if count < 0:
-            nodes = None
-            break
+            return None
         grade = int(modeling.get("grade", 0))
         count_by_grade[grade] = count_by_grade.get(grade, 0) + count
-    if nodes is not None:
-        for grade, count in count_by_grade.items():
-            if count > 0 and grade in ranges_by_grade:
-                capacity = {r["name"]: r.get("min", 0) for r in ranges_by_grade[grade]}
-                capacity[_PODS] = MAX_PODS_PER_NODE
-                nodes.append((count, _node_units(capacity)))
-    if len(_VIRTUAL_NODES) >= _VIRTUAL_NODES_MAX:
-        _VIRTUAL_NODES.clear()
-    _VIRTUAL_NODES[key] = (models, modelings, nodes)
+    nodes: VirtualNodes = []
+    for grade, count in count_by_grade.items():
+        if count > 0 and grade in ranges_by_grade:
+            capacity = {r["name"]: r.get("min", 0) for r in ranges_by_grade[grade]}
+            capacity[_PODS] = MAX_PODS_PER_NODE
+            nodes.append((count, _node_units(capacity)))
     return nodes
 
 

@@ -109,8 +109,18 @@ class EventRecord:
 
 @dataclass
 class _Bucket:
+    """A token bucket (client-go's spam filter per object, and the Normal Event budget)."""
+
     tokens: float
     at: float
+
+    def take(self, now: float, burst: int, qps: float) -> bool:
+        self.tokens = min(float(burst), self.tokens + (now - self.at) * qps)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
 
 
 @dataclass
@@ -153,17 +163,9 @@ class EventCorrelator:
         return agg_key, AGGREGATE_PREFIX + record.message
 
     def _take_token(self, key: Key, now: float) -> bool:
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = _Bucket(float(self.burst), now)
-        else:
-            bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.at) * self.qps)
-            bucket.at = now
+        bucket = self._buckets.get(key) or _Bucket(float(self.burst), now)
         _lru_put(self._buckets, key, bucket, LRU_SIZE)
-        if bucket.tokens < 1:
-            return False
-        bucket.tokens -= 1
-        return True
+        return bucket.take(now, self.burst, self.qps)
 
 
 class EventBudget:
@@ -171,16 +173,10 @@ class EventBudget:
 
     def __init__(self, qps: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.qps, self.burst, self.clock = qps, burst, clock
-        self.tokens, self.stamp = float(burst), clock()
+        self._bucket = _Bucket(float(burst), clock())
 
     def take(self) -> bool:
-        now = self.clock()
-        self.tokens = min(float(self.burst), self.tokens + (now - self.stamp) * self.qps)
-        self.stamp = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
+        return self._bucket.take(self.clock(), self.burst, self.qps)
 
 
 def budget_from_flags(qps: float, burst: int) -> EventBudget | None:

@@ -5,27 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pykarmada.controllers.scheduler.memo import PerObject
 from pykarmada.controllers.scheduler.framework import SUCCESS, BindingContext, Result
 from pykarmada.karmada import constants as C
 
 _COMPLETE_API_ENABLEMENTS = "CompleteAPIEnablements"
 
 
-_SERVED: dict[int, tuple[object, frozenset[tuple[str, str]]]] = {}
-_SERVED_MAX = 4096
+_SERVED: PerObject[frozenset[tuple[str, str]]] = PerObject()
 
 
 def _served(enablements: Any) -> frozenset[tuple[str, str]]:
     """(groupVersion, kind) pairs of a cluster's ``status.apiEnablements``, remembered per list
-    (an updated Cluster comes with a new one): a member serves hundreds, every binding asks."""
-    hit = _SERVED.get(id(enablements))
-    if hit is not None and hit[0] is enablements:
-        return hit[1]
-    pairs = frozenset((e.get("groupVersion"), r.get("kind")) for e in enablements for r in e.get("resources") or ())
-    if len(_SERVED) >= _SERVED_MAX:
-        _SERVED.clear()
-    _SERVED[id(enablements)] = (enablements, pairs)
-    return pairs
+    (``memo.PerObject``): a member serves hundreds, every binding asks."""
+    return _SERVED.get((enablements,), lambda: frozenset((e.get("groupVersion"), r.get("kind")) for e in enablements for r in e.get("resources") or ()))
 
 
 def api_enabled(cluster: Mapping[str, Any], group_version: str, kind: str) -> bool | None:
