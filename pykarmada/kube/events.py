@@ -17,7 +17,8 @@ A process may also give its broadcaster an :class:`EventBudget`, a token bucket 
 Normal Events (kubelet's ``--event-qps`` / ``--event-burst``). Warnings never wait for it. The
 budget keeps a burst of routine successes (25 Events for each Deployment that reaches three
 clusters) from costing the control plane more writes than the objects themselves, while every
-Event of a quiet moment is still written. What is dropped is counted in ``events_dropped_total``.
+Event of a quiet moment is still written, and a small reserve per namespace keeps one namespace's
+burst from hiding the Events of the others. What is dropped is counted in ``events_dropped_total``.
 A namespace that refuses an Event because it is being deleted gets none for a while: deleting a
 namespace of many objects would otherwise cost one refused write per Event about them.
 """
@@ -169,14 +170,25 @@ class EventCorrelator:
 
 
 class EventBudget:
-    """Writes of Normal Events: ``burst`` at once, refilled at ``qps`` per second."""
+    """Writes of Normal Events: ``burst`` at once, refilled at ``qps`` per second.
 
-    def __init__(self, qps: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+    When the shared bucket is empty, each namespace may still spend a small reserve of its own
+    (``reserve`` at once, refilled at ``reserve_qps``), so a burst in one namespace cannot hide
+    every Event of a quiet one. The reserves add at most a few writes per namespace to a burst."""
+
+    def __init__(self, qps: float, burst: int, clock: Callable[[], float] = time.monotonic, *, reserve: int = SPAM_BURST, reserve_qps: float = 0.1) -> None:
         self.qps, self.burst, self.clock = qps, burst, clock
+        self.reserve, self.reserve_qps = reserve, reserve_qps
         self._bucket = _Bucket(float(burst), clock())
+        self._reserves: OrderedDict[str, _Bucket] = OrderedDict()
 
-    def take(self) -> bool:
-        return self._bucket.take(self.clock(), self.burst, self.qps)
+    def take(self, namespace: str = "") -> bool:
+        now = self.clock()
+        if self._bucket.take(now, self.burst, self.qps):
+            return True
+        bucket = self._reserves.get(namespace) or _Bucket(float(self.reserve), now)
+        _lru_put(self._reserves, namespace, bucket, LRU_SIZE)
+        return bucket.take(now, self.reserve, self.reserve_qps)
 
 
 def budget_from_flags(qps: float, burst: int) -> EventBudget | None:
@@ -232,7 +244,7 @@ class EventBroadcaster:
             if self.dropped % 1000 == 1:
                 log.warning("dropping events: %d queued (%d dropped so far)", len(self._pending), self.dropped)
             return
-        if record.type != WARNING and self.budget is not None and not self.budget.take():
+        if record.type != WARNING and self.budget is not None and not self.budget.take(namespace):
             EVENTS_DROPPED.labels(record.type, record.reason, "budget").inc()
             return
         self._pending[key] = _Pending(record, message, now, now)

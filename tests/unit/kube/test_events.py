@@ -136,7 +136,7 @@ def test_repeats_fold_into_queued_writes_and_one_delayed_bump() -> None:
 
 def test_budget_gives_a_burst_then_refills_at_its_rate() -> None:
     clock = Clock()
-    budget = EventBudget(2.0, 3, clock)
+    budget = EventBudget(2.0, 3, clock, reserve=0)
     assert [budget.take() for _ in range(4)] == [True, True, True, False]
     clock.now += 0.5  # one token back
     assert [budget.take(), budget.take()] == [True, False]
@@ -145,11 +145,20 @@ def test_budget_gives_a_burst_then_refills_at_its_rate() -> None:
     assert budget_from_flags(0, 100) is None
 
 
+def test_a_burst_in_one_namespace_leaves_the_others_their_reserve() -> None:
+    clock = Clock()
+    budget = EventBudget(0.001, 2, clock, reserve=3, reserve_qps=0.5)
+    assert sum(budget.take("busy") for _ in range(100)) == 2 + 3  # the shared burst, then its own reserve
+    assert [budget.take("quiet") for _ in range(4)] == [True, True, True, False]
+    clock.now += 2  # one reserve token back for each
+    assert [budget.take("busy"), budget.take("busy"), budget.take("quiet")] == [True, False, True]
+
+
 def test_budget_drops_normal_events_only_and_counts_them() -> None:
     async def scenario() -> list[tuple[str, str, dict]]:
         client = RecordingClient()
         broadcaster = EventBroadcaster(client)  # type: ignore[arg-type]
-        broadcaster.budget = EventBudget(0.001, 2, Clock())
+        broadcaster.budget = EventBudget(0.001, 2, Clock(), reserve=0)
         recorder = EventRecorder(client, "c", broadcaster=broadcaster)  # type: ignore[arg-type]
         for i in range(4):
             recorder.event({**DEPLOYMENT, "metadata": {**DEPLOYMENT["metadata"], "name": f"d{i}"}}, "Normal", "Done", "m")
