@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from pykarmada.agent import manager
 from pykarmada.agent.options import parse_args
 from pykarmada.agent.registration import RegistrationError
 from pykarmada.controllers.manager import until_signalled
+from pykarmada.kube import loop as event_loop
 from pykarmada.kube.errors import ConfigError
 from pykarmada.kube.metrics_server import CannotServe
 
@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     options = parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if options.verbosity >= 4 else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(until_signalled(manager.run(options), "pykarmada.agent"))
+        event_loop.run(until_signalled(manager.run(options), "pykarmada.agent"))
     except CannotServe as e:
         log.error("cannot serve: %s", e)
         raise SystemExit(1) from None

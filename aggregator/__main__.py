@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 
 from pykarmada.aggregator.app import Settings, serve
+from pykarmada.kube import loop as event_loop
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
@@ -41,7 +41,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
 
 
 def main(argv: list[str] | None = None) -> None:
-    asyncio.run(serve(parse_args(argv)))
+    event_loop.run(serve(parse_args(argv)))
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ class Settings:
 
 SETTINGS = web.AppKey("settings", Settings)
 USER = "user"  # the authenticated caller, kept on the request for handlers that act as them
+INFO = "request_info"  # what the request asks for (RequestInfo), as authorized
 
 
 def server_ssl_context(settings: Settings) -> ssl.SSLContext:
@@ -103,16 +104,14 @@ async def auth_middleware(request: web.Request, handler: Any) -> web.StreamRespo
     if not allowed:
         raise StatusError(403, forbidden_message(user, info, reason))
     request[USER] = user
+    request[INFO] = info
     if not info.is_resource_request:
         return await handler(request)
     # Resource requests are counted as kube-apiserver counts them (apiserver_request_*).
     labels = metric_labels(info, request.content_type, request.query.getall("dryRun", []), APISERVER_COMPONENT)
     started, code = time.perf_counter(), 500
     try:
-        if info.subresource == "proxy" and info.api_group == keys.GROUP:
-            response = await request.app[PROXY].handle(request, user, info)
-        else:
-            response = await handler(request)
+        response = await handler(request)
         code = response.status
         return response
     except StatusError as e:
@@ -164,6 +163,10 @@ def _json_handler(data: Any) -> Any:
         return web.Response(body=body, content_type="application/json")
 
     return handler
+
+
+async def _cluster_proxy(request: web.Request) -> web.StreamResponse:
+    return await request.app[PROXY].handle(request, request[USER], request[INFO])
 
 
 async def _proxying(request: web.Request) -> web.StreamResponse:
@@ -222,6 +225,7 @@ def build_app(settings: Settings, server_ssl: ssl.SSLContext) -> web.Application
             web.get("/openapi/v3", _json_handler(v3_index)),
             web.get(f"/openapi/v3/apis/{keys.GROUP}/{keys.VERSION}", _json_handler(v3)),
             *cluster_handlers().routes(),
+            web.route("*", f"/apis/{keys.GROUP}/{keys.VERSION}/clusters/{{name}}/proxy{{path:(/.*)?}}", _cluster_proxy),
             # search.karmada.io: the second route group
             web.get(f"/apis/{search_discovery.GROUP}", _json_handler(search_discovery.api_group())),
             web.get(search_discovery.BASE, _json_handler(search_discovery.api_resource_list())),

@@ -24,7 +24,6 @@ from urllib.parse import unquote
 
 from aiohttp import web
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 
 from pykarmada.aggregator.requestinfo import RequestInfo
 from pykarmada.kube.client import KubeClient
@@ -100,10 +99,16 @@ def _common_name(cert: x509.Certificate) -> str:
     return str(attrs[0].value) if attrs else ""
 
 
-def peer_certificate(request: web.Request) -> x509.Certificate | None:
+def peer_certificate_der(request: web.Request) -> bytes | None:
     ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
-    der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
-    return x509.load_der_x509_certificate(der) if der else None
+    return ssl_object.getpeercert(binary_form=True) if ssl_object else None
+
+
+@dataclass(frozen=True)
+class _Peer:
+    issuer: str  # "requestheader", "client" or "" (neither)
+    name: str  # the subject's common name
+    organizations: tuple[str, ...]
 
 
 class Authenticator:
@@ -112,9 +117,9 @@ class Authenticator:
         self.server_ssl = server_ssl
         self.config = AuthConfig()
         self._tokens: dict[str, tuple[float, UserInfo | None]] = {}
-        # Which CA issued a certificate (by its DER digest): verifying a signature per request
-        # would cost more than the rest of the authentication.
-        self._issuers: dict[bytes, str] = {}
+        # Which CA issued a certificate, and its subject, by its DER bytes: parsing it and verifying
+        # a signature per request would cost more than the rest of the authentication.
+        self._peers: dict[bytes, _Peer] = {}
 
     async def load(self) -> None:
         """Read the ConfigMap once (before serving)."""
@@ -123,7 +128,7 @@ class Authenticator:
 
     def _set(self, data: dict[str, str]) -> None:
         self.config = AuthConfig.from_configmap(data)
-        self._issuers.clear()
+        self._peers.clear()
         pem = self.config.ca_pem()
         if pem:
             # Trust for the TLS handshake; which CA issued a certificate is decided per request.
@@ -150,29 +155,28 @@ class Authenticator:
             user = UserInfo(user.name, user.uid, user.groups + ("system:authenticated",), user.extra)
         return user
 
-    def _issuer(self, cert: x509.Certificate) -> str:
-        """"requestheader", "client" or "" (neither), remembered per certificate."""
-        digest = cert.fingerprint(hashes.SHA256())
-        kind = self._issuers.get(digest)
-        if kind is None:
-            cfg = self.config
-            kind = "requestheader" if _issued_by(cert, cfg.requestheader_cas) else "client" if _issued_by(cert, cfg.client_cas) else ""
-            if len(self._issuers) > 10000:
-                self._issuers.clear()
-            self._issuers[digest] = kind
-        return kind
+    def _peer(self, der: bytes) -> _Peer:
+        peer = self._peers.get(der)
+        if peer is None:
+            cert, cfg = x509.load_der_x509_certificate(der), self.config
+            issuer = "requestheader" if _issued_by(cert, cfg.requestheader_cas) else "client" if _issued_by(cert, cfg.client_cas) else ""
+            orgs = tuple(str(o.value) for o in cert.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME))
+            peer = _Peer(issuer, _common_name(cert), orgs)
+            if len(self._peers) > 10000:
+                self._peers.clear()
+            self._peers[der] = peer
+        return peer
 
     async def _authenticate(self, request: web.Request) -> UserInfo | None:
-        cert = peer_certificate(request)
-        cfg = self.config
-        issuer = self._issuer(cert) if cert is not None else ""
-        if cert is not None and issuer == "requestheader":
-            if cfg.allowed_names and _common_name(cert) not in cfg.allowed_names:
+        der = peer_certificate_der(request)
+        peer = self._peer(der) if der else None
+        if peer is not None and peer.issuer == "requestheader":
+            allowed = self.config.allowed_names
+            if allowed and peer.name not in allowed:
                 return None
             return self._from_headers(request)
-        if cert is not None and issuer == "client":
-            orgs = cert.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
-            return UserInfo(_common_name(cert), groups=tuple(str(o.value) for o in orgs))
+        if peer is not None and peer.issuer == "client":
+            return UserInfo(peer.name, groups=peer.organizations)
         auth = request.headers.get("Authorization", "")
         if auth.lower().startswith("bearer "):
             return await self._token_review(auth[7:].strip())

@@ -9,13 +9,13 @@ notifications. A compacted revision raises :class:`Compacted`.
 from __future__ import annotations
 
 import base64
-import json
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import orjson
 
 REQUEST_TIMEOUT = 10.0
 
@@ -92,7 +92,7 @@ class EtcdClient:
         async with self.session.post(
             self.endpoint + path, json=body, timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
         ) as resp:
-            data = await resp.json(content_type=None)
+            data = orjson.loads(await resp.read())
             if resp.status != 200:
                 message = data.get("message") or data.get("error") or str(data)
                 if "compacted" in message:
@@ -173,7 +173,7 @@ class EtcdClient:
             async for line in resp.content:
                 if not line.strip():
                     continue
-                message = json.loads(line)
+                message = orjson.loads(line)
                 if "error" in message:
                     raise EtcdError(f"etcd watch: {message['error']}")
                 result = message.get("result") or {}

@@ -18,6 +18,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import orjson
+
 from pykarmada.aggregator.etcd import Compacted, EtcdClient, KeyValue
 from pykarmada.kube.conditions import now_rfc3339
 from pykarmada.kube.labels import Requirement, matches
@@ -88,15 +90,14 @@ class Store:
         return self.prefix + name
 
     def _decode(self, kv: KeyValue, revision: int | None = None) -> Obj:
-        obj = json.loads(kv.value)
+        obj = orjson.loads(kv.value)
         obj.setdefault("metadata", {})["resourceVersion"] = str(revision or kv.mod_revision)
         return obj
 
     @staticmethod
     def _encode(obj: Obj) -> bytes:
-        stored = copy.deepcopy(obj)
-        stored["metadata"].pop("resourceVersion", None)
-        return json.dumps(stored, separators=(",", ":")).encode()
+        meta = {k: v for k, v in obj["metadata"].items() if k != "resourceVersion"}
+        return orjson.dumps({**obj, "metadata": meta})
 
     def _type_meta(self, obj: Obj) -> None:
         obj["apiVersion"] = f"{self.strategy.group}/{self.strategy.version}"

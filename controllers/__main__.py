@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 
 from pykarmada.controllers import manager, registry
@@ -11,6 +10,7 @@ from pykarmada.controllers.context import DEFAULT_EVENT_BURST, DEFAULT_EVENT_QPS
 from pykarmada.karmada.estimation.flags import add_estimator_client_flags, estimator_client_options
 from pykarmada.karmada.eviction import DEFAULT_GRACEFUL_EVICTION_TIMEOUT
 from pykarmada.karmada.features import DEFAULTS, FeatureGateError, FeatureGates
+from pykarmada.kube import loop as event_loop
 from pykarmada.kube.flags import go_bool, go_duration
 from pykarmada.kube.metrics_server import CannotServe, bind_address_flag
 
@@ -90,7 +90,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        asyncio.run(manager.until_signalled(manager.run(parse_args(argv)), __name__))
+        event_loop.run(manager.until_signalled(manager.run(parse_args(argv)), __name__))
     except CannotServe as e:
         logging.getLogger(__name__).error("cannot serve: %s", e)
         raise SystemExit(1) from None

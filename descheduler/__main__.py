@@ -13,6 +13,7 @@ import uuid
 
 from pykarmada.descheduler.descheduler import COMPONENT, Descheduler, Settings
 from pykarmada.karmada.estimation.flags import add_estimator_client_flags, estimator_client_options
+from pykarmada.kube import loop as event_loop
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import connection_from_kubeconfig
 from pykarmada.kube.flags import go_duration, require_files
@@ -74,7 +75,7 @@ async def run(settings: Settings, metrics: BindAddress | None, health: BindAddre
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        asyncio.run(run(*parse_args(argv)))
+        event_loop.run(run(*parse_args(argv)))
     except CannotServe as e:
         log.error("cannot serve: %s", e)
         raise SystemExit(1) from None

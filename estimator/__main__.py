@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 
 from pykarmada.estimator.server import Settings, serve
 from pykarmada.karmada.features import DEFAULTS, FeatureGateError, FeatureGates
+from pykarmada.kube import loop as event_loop
 from pykarmada.kube.flags import require_files
 from pykarmada.kube.metrics_server import CannotServe, bind_address_flag
 
@@ -54,7 +54,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
 def main(argv: list[str] | None = None) -> None:
     settings = parse_args(argv)
     try:
-        asyncio.run(serve(settings))
+        event_loop.run(serve(settings))
     except (OSError, CannotServe) as e:
         logging.getLogger("pykarmada.estimator").error("cannot serve: %s", e)
         raise SystemExit(1) from None

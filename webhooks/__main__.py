@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 
+from pykarmada.kube import loop as event_loop
 from pykarmada.kube.flags import go_bool, require_files
 from pykarmada.kube.metrics_server import CannotServe, bind_address_flag
 from pykarmada.webhooks.app import TLS_VERSIONS, ServerSettings, serve
@@ -61,7 +61,7 @@ def parse_args(argv: list[str] | None = None) -> ServerSettings:
 def main(argv: list[str] | None = None) -> None:
     settings = parse_args(argv)
     try:
-        asyncio.run(serve(settings))
+        event_loop.run(serve(settings))
     except (OSError, CannotServe) as e:  # port in use, unreadable key ...
         logging.getLogger("pykarmada.webhooks").error("cannot serve: %s", e)
         raise SystemExit(1) from None

@@ -11,6 +11,7 @@ import logging
 import random
 from typing import Any
 
+import orjson
 import yaml
 from aiohttp import web
 
@@ -32,7 +33,7 @@ MIN_WATCH_TIMEOUT = 1800
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(status=status, body=json.dumps(data).encode(), content_type="application/json", headers=headers)
+    return web.Response(status=status, body=orjson.dumps(data), content_type="application/json", headers=headers)
 
 
 def _selection(request: web.Request) -> Selection:
@@ -174,7 +175,7 @@ class ResourceHandlers:
                     out = partial_metadata(obj, rep.version)
                 if not response.prepared:
                     await response.prepare(request)
-                await response.write(json.dumps({"type": kind, "object": out}).encode() + b"\n")
+                await response.write(orjson.dumps({"type": kind, "object": out}) + b"\n")
 
         try:
             # Answer the headers at once: clients wait for them before they read events.

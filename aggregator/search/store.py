@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import json
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from pykarmada.kube.labels import Requirement
 from pykarmada.kube.status import StatusError
@@ -44,7 +45,7 @@ def encode_object(obj: dict[str, Any], cluster: str) -> Entry:
     annotations[CACHE_SOURCE_ANNOTATION] = cluster
     meta["annotations"] = annotations
     key = f'{meta.get("namespace", "")}/{meta.get("name", "")}'
-    data = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+    data = orjson.dumps(obj)
     return key, meta.get("labels") or {}, data, str(meta.get("resourceVersion", ""))
 
 

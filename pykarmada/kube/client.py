@@ -14,7 +14,6 @@ Every request is counted as client-go counts it (``rest_client_requests_total``,
 
 from __future__ import annotations
 
-import json
 import ssl
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -23,6 +22,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import aiohttp
+import orjson
 
 from pykarmada.kube.config import Connection, load_client_cert
 from pykarmada.kube.credentials import Credential
@@ -170,7 +170,7 @@ class KubeClient:
         data = None
         headers = dict(headers or {})
         if body is not None:
-            data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+            data = body if isinstance(body, (bytes, str)) else orjson.dumps(body)
             headers["Content-Type"] = content_type
         client_timeout = aiohttp.ClientTimeout(total=timeout or self.timeout)
         async with self.open(method, path, params=params, data=data, headers=headers, timeout=client_timeout) as resp:
@@ -240,7 +240,7 @@ async def _decode(resp: aiohttp.ClientResponse) -> Any:
     raw = await resp.read()
     if resp.content_type == "application/json" and raw:
         try:
-            return json.loads(raw)
+            return orjson.loads(raw)
         except ValueError:
             return raw
     return raw.decode(errors="replace") if raw else None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import aiohttp
+import orjson
 
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.errors import ApiError
@@ -60,7 +61,7 @@ async def watch_events(
         async for line in resp.content:
             if not line.strip():
                 continue
-            event = json.loads(line)
+            event = orjson.loads(line)
             if event.get("type") == "ERROR":
                 status = event.get("object") or {}
                 raise ApiError.from_response(int(status.get("code") or 500), status, method="WATCH", path=path)
