@@ -15,6 +15,7 @@ import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import orjson
 from aiohttp import web
 
 from pykarmada.kube.metrics_server import BindAddress, Endpoints, health_app, instrument_webhook, metrics_app
@@ -108,7 +109,7 @@ def _endpoint(path: str, handler: Handler) -> Callable[[web.Request], Awaitable[
                 "%s: refused %s %s %s/%s: %s",
                 path, req.operation, req.kind, req.namespace, req.name, response["status"].get("message", ""),
             )  # fmt: skip
-        return web.json_response(review.encode(response))
+        return web.Response(body=orjson.dumps(review.encode(response)), content_type="application/json")
 
     return endpoint
 

@@ -9,10 +9,11 @@ as upstream's decoder does; refusals carry code 403 and reason ``Forbidden``.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypedDict
+
+import orjson
 
 from pykarmada.karmada.fielderrors import FieldError, FieldPath, aggregate
 from pykarmada.karmada.openapi import Schema, check_types
@@ -65,7 +66,7 @@ class AdmissionRequest:
 
 def decode_review(body: bytes) -> AdmissionRequest:
     try:
-        review = json.loads(body)
+        review = orjson.loads(body)
     except (ValueError, RecursionError) as e:  # UnicodeDecodeError is a ValueError
         raise MalformedReview(f"body is not JSON: {e}") from None
     if not isinstance(review, dict):
@@ -137,7 +138,7 @@ def patched(req: AdmissionRequest, original: Any, mutated: Any) -> AdmissionResp
     operations = json_patch(original, mutated)
     if operations:
         response["patchType"] = "JSONPatch"
-        response["patch"] = base64.b64encode(json.dumps(operations, separators=(",", ":")).encode()).decode()
+        response["patch"] = base64.b64encode(orjson.dumps(operations)).decode()
     return response
 
 
