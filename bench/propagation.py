@@ -38,7 +38,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -172,15 +172,15 @@ def distribution(values: list[float]) -> str:
     return f"p50 {pct(values, .5):.2f} s, p90 {pct(values, .9):.2f} s, p99 {pct(values, .99):.2f} s, max {max(values):.2f} s"
 
 
-async def floor(members: dict[str, KubeClient], namespace: str, names: list[str]) -> float | None:
-    """Seconds until ``names`` created directly in every member at once are ready in all."""
+async def floor(members: dict[str, KubeClient], namespace: str, names: list[str], create: Callable[[KubeClient, str, list[str]], Awaitable[None]] = create_all) -> float | None:
+    """Seconds until ``names`` created directly in every member at once (by ``create``) are ready in all."""
     clocks = [ReadyTimes(m, namespace, 1) for m in members.values()]
     for m, clock in zip(members.values(), clocks):
         await m.create("/api/v1/namespaces", namespace_object(namespace))
         clock.start()
     try:
         t0 = time.perf_counter()
-        await asyncio.gather(*(create_all(m, namespace, names) for m in members.values()))
+        await asyncio.gather(*(create(m, namespace, names) for m in members.values()))
         if not await wait_until(lambda: all(c.all_ready(names) for c in clocks)):
             return None
         return max(c.at[n] for c in clocks for n in names) - t0
