@@ -196,7 +196,7 @@ def setup_work_status(ctx: ControllerContext) -> Controller:
 
     def on_member_object(_cluster: str, _kind: str, obj: dict, _old: dict | None) -> None:  # type: ignore[type-arg]
         if (work := work_of(obj)) is not None:
-            priority = LOW_PRIORITY if ctx.member_informers.in_initial_list else HIGH_PRIORITY
+            priority = LOW_PRIORITY if ctx.member_informers.low_priority else HIGH_PRIORITY
             ctrl.queue.add_after(work, MEMBER_STATUS_COALESCE_SECONDS, priority)
 
     ctx.member_informers.add_handler(on_member_object)
@@ -215,7 +215,7 @@ def setup_binding_status(ctx: ControllerContext) -> Controller:
         # bindings' own events cover a restart).
         if binding is not None and (kind == "DELETED" or (old is not None and work.get("status") != old.get("status"))):
             # Coalesce: a binding's Works change status in bursts (one per cluster, several times).
-            ctrl.queue.add_after(binding, STATUS_COALESCE_SECONDS, LOW_PRIORITY if works.in_initial_list else HIGH_PRIORITY)
+            ctrl.queue.add_after(binding, STATUS_COALESCE_SECONDS, LOW_PRIORITY if works.low_priority else HIGH_PRIORITY)
 
     works.add_handler(on_work)
     add_rb, add_crb = low_priority_when_listed(ctrl.queue, bindings), low_priority_when_listed(ctrl.queue, cluster_bindings)

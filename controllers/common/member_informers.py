@@ -28,7 +28,7 @@ class MemberInformers:
         self._mappers: dict[str, RESTMapper] = {}
         self._handlers: list[MemberHandler] = []
         self._lock = asyncio.Lock()
-        self.in_initial_list = False  # the dispatching informer's, during a handler call
+        self.low_priority = False  # the dispatching informer's, during a handler call
 
     def add_handler(self, handler: MemberHandler) -> None:
         self._handlers.append(handler)
@@ -61,12 +61,12 @@ class MemberInformers:
             informer = Informer(client, info.path(), name=f"{kind}@{name}", labelSelector=SELECTOR)
 
             def dispatch(event: str, obj: Obj, old: Obj | None, cluster_name: str = name, source: Informer = informer) -> None:
-                self.in_initial_list = source.in_initial_list
+                self.low_priority = source.low_priority
                 try:
                     for handler in self._handlers:
                         handler(cluster_name, event, obj, old)
                 finally:
-                    self.in_initial_list = False
+                    self.low_priority = False
 
             informer.add_handler(dispatch)
             informer.start()

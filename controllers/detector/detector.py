@@ -109,7 +109,7 @@ class Detector:
                     return
                 if self._claimed_by_lazy_policy(obj):
                     key = TemplateKey(key.api_version, key.kind, key.namespace, key.name, P.changed_by_karmada(old, obj))
-            self.queue.add(key, LOW_PRIORITY if informer.in_initial_list else HIGH_PRIORITY)
+            self.queue.add(key, LOW_PRIORITY if informer.low_priority else HIGH_PRIORITY)
 
         return handler
 

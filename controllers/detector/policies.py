@@ -98,7 +98,7 @@ class PolicyReconciler:
                 if old_meta.get("generation") == meta.get("generation") and not newly_deleting:
                     return
                 self.d.deprioritized(kind, old, obj)
-            priority = LOW_PRIORITY if informer.in_initial_list else HIGH_PRIORITY
+            priority = LOW_PRIORITY if informer.low_priority else HIGH_PRIORITY
             self.d.queue.add(PolicyKey(kind, meta.get("namespace") or "", meta.get("name") or ""), priority)
 
         return handler

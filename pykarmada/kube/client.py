@@ -27,6 +27,7 @@ import orjson
 from pykarmada.kube.config import Connection, load_client_cert
 from pykarmada.kube.credentials import Credential
 from pykarmada.kube.errors import ApiError
+from pykarmada.kube.lineage import LINEAGE
 from pykarmada.kube.metrics import REST_ERROR_CODE, observe_rest_request
 
 PATCH_CONTENT_TYPES = {
@@ -173,10 +174,14 @@ class KubeClient:
             data = body if isinstance(body, (bytes, str)) else orjson.dumps(body)
             headers["Content-Type"] = content_type
         client_timeout = aiohttp.ClientTimeout(total=timeout or self.timeout)
+        if method != "GET":
+            LINEAGE.wrote(body)  # before the request: its watch event may come before the response
         async with self.open(method, path, params=params, data=data, headers=headers, timeout=client_timeout) as resp:
             payload = await _decode(resp)
             if resp.status >= 400:
                 raise ApiError.from_response(resp.status, payload, method=method, path=path)
+            if method != "GET":
+                LINEAGE.wrote(payload)  # a create's UID is known only now
             return payload
 
     async def get(self, path: str, **params: Any) -> Any:

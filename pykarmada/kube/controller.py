@@ -22,6 +22,7 @@ from typing import Generic, Protocol, TypeVar
 import aiohttp
 
 from pykarmada.kube.errors import ApiError
+from pykarmada.kube.lineage import reconciling_at
 from pykarmada.kube.metrics import ReconcileMetrics
 from pykarmada.kube.workqueue import ShutDown, WorkQueue
 
@@ -73,7 +74,8 @@ class Controller(Generic[K]):
             metrics.active.inc()
             started = clock()
             try:
-                result = await self.reconcile(key)
+                with reconciling_at(priority):
+                    result = await self.reconcile(key)
             except asyncio.CancelledError:
                 raise
             except (ApiError, RetryableError, aiohttp.ClientError, OSError, asyncio.TimeoutError) as e:

@@ -10,8 +10,10 @@ converges to the server's state.
 true exactly while the informer delivers an ADDED event for an object it found by listing (the
 first list, a relist after 410, or the replay to a handler added late), false for watch events.
 A handler that cares reads it from the informer it is registered on, during the call; the
-others need no change. Controllers use it to queue those keys at low priority, so a live edit
-after a restart is not queued behind the whole backlog (controller-runtime's priority queue).
+others need no change. ``low_priority`` is true for those events and for events about objects
+that low-priority work of this process wrote last (``pykarmada.kube.lineage``). Controllers queue
+such keys at low priority, so a live edit after a restart is not queued behind the whole backlog
+at any stage (controller-runtime's priority queue).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import aiohttp
 
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.errors import ApiError
+from pykarmada.kube.lineage import LINEAGE
 from pykarmada.kube.watch import watch_events
 
 log = logging.getLogger(__name__)
@@ -70,15 +73,16 @@ class Informer:
         self._synced = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.in_initial_list = False
+        self.low_priority = False  # see pykarmada.kube.lineage
 
     def add_handler(self, handler: Handler) -> None:
         self._handlers.append(handler)
-        self.in_initial_list = True
+        self.in_initial_list = self.low_priority = True
         try:
             for obj in list(self.store.values()):
                 handler("ADDED", obj, None)
         finally:
-            self.in_initial_list = False
+            self.in_initial_list = self.low_priority = False
 
     def has_synced(self) -> bool:
         return self._synced.is_set()
@@ -103,11 +107,15 @@ class Informer:
             await asyncio.gather(self._task, return_exceptions=True)
 
     def _notify(self, kind: str, obj: Obj, old: Obj | None) -> None:
-        for handler in self._handlers:
-            try:
-                handler(kind, obj, old)
-            except Exception:  # noqa: BLE001 - one bad handler must not stop the informer
-                log.exception("informer %s: handler failed", self.name)
+        self.low_priority = self.in_initial_list or LINEAGE.is_low(obj)
+        try:
+            for handler in self._handlers:
+                try:
+                    handler(kind, obj, old)
+                except Exception:  # noqa: BLE001 - one bad handler must not stop the informer
+                    log.exception("informer %s: handler failed", self.name)
+        finally:
+            self.low_priority = False
 
     def _replace(self, items: list[Obj]) -> None:
         """Make the store equal to a fresh list, notifying what changed or disappeared."""

@@ -212,16 +212,17 @@ class WorkQueue(Generic[K]):
 
 
 class ListSource(Protocol):
-    """What delivers events: an informer, or member informers (see ``Informer.in_initial_list``)."""
+    """What delivers events: an informer, or member informers (see ``Informer.low_priority``)."""
 
-    in_initial_list: bool
+    low_priority: bool
 
 
 def low_priority_when_listed(queue: WorkQueue[K], source: ListSource) -> Callable[[K], None]:
-    """An ``add`` for the handlers of ``source``: keys from its list at ``LOW_PRIORITY``, keys from
-    watch events at ``HIGH_PRIORITY`` (controller-runtime's WithLowPriorityWhenUnchanged)."""
+    """An ``add`` for the handlers of ``source``: keys from its list, or about objects written by
+    low-priority work, at ``LOW_PRIORITY``; keys from other watch events at ``HIGH_PRIORITY``
+    (controller-runtime's WithLowPriorityWhenUnchanged, carried down the pipeline)."""
 
     def add(key: K) -> None:
-        queue.add(key, LOW_PRIORITY if source.in_initial_list else HIGH_PRIORITY)
+        queue.add(key, LOW_PRIORITY if source.low_priority else HIGH_PRIORITY)
 
     return add

@@ -186,7 +186,7 @@ def test_override_policy_events_reach_the_bindings_it_may_select() -> None:
 def test_policy_events(event: str, old_meta: dict[str, Any] | None, new_meta: dict[str, Any], queued: bool) -> None:
     class Detector:
         queue = type("Q", (), {"add": lambda self, key, _priority: added.append(key)})()
-        pps = cpps = type("I", (), {"in_initial_list": False})()
+        pps = cpps = type("I", (), {"low_priority": False})()
 
         def deprioritized(self, *_args: Any) -> None:
             pass
@@ -201,13 +201,13 @@ def test_policy_events(event: str, old_meta: dict[str, Any] | None, new_meta: di
 def test_policies_from_the_informer_list_are_queued_at_low_priority() -> None:
     class Detector:
         queue = type("Q", (), {"add": lambda self, key, priority: added.append((key.name, priority))})()
-        pps = cpps = type("I", (), {"in_initial_list": False})()
+        pps = cpps = type("I", (), {"low_priority": False})()
 
     added: list[Any] = []
     handler = PolicyReconciler(Detector()).on_policy(C.KIND_PROPAGATION_POLICY)  # type: ignore[arg-type]
-    Detector.pps.in_initial_list = True
+    Detector.pps.low_priority = True
     handler("ADDED", {"metadata": {"name": "listed", "namespace": "ns", "generation": 1}}, None)
-    Detector.pps.in_initial_list = False
+    Detector.pps.low_priority = False
     handler("ADDED", {"metadata": {"name": "created", "namespace": "ns", "generation": 1}}, None)
     assert added == [("listed", LOW_PRIORITY), ("created", HIGH_PRIORITY)]
 

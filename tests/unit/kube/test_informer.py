@@ -1,4 +1,4 @@
-"""``Informer.in_initial_list``: true exactly while an ADDED event from a list is delivered."""
+"""``Informer.in_initial_list``: true exactly while an ADDED event from a list is delivered; ``low_priority``: also for objects low-priority work wrote."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import asyncio
 from typing import Any
 
 from pykarmada.kube.informer import LIST_PAGE_SIZE, Informer
+from pykarmada.kube.lineage import LINEAGE, Lineage, reconciling_at
+from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY
 
 
 def obj(name: str, rv: str) -> dict[str, Any]:
@@ -64,3 +66,31 @@ def test_a_transformed_informer_lists_in_pages_and_keeps_only_what_the_transform
     items, resource_version = asyncio.run(informer._list())
     assert items == [obj("a", "1"), obj("b", "2")] and resource_version == "7"
     assert client.params == [{"limit": LIST_PAGE_SIZE, "labelSelector": "x"}]
+
+
+def test_events_about_objects_written_by_low_priority_work_are_low_priority() -> None:
+    informer = Informer(None, "/apis/work.karmada.io/v1alpha2/resourcebindings")  # type: ignore[arg-type]
+    seen: list[tuple[str, bool]] = []
+    informer.add_handler(lambda _kind, o, _old: seen.append((o["metadata"]["name"], informer.low_priority)))
+    backlog, live = obj("backlog", "1"), obj("live", "1")
+    backlog["metadata"]["uid"], live["metadata"]["uid"] = "u-backlog", "u-live"
+    with reconciling_at(LOW_PRIORITY):
+        LINEAGE.wrote(backlog)  # as the client notes a response
+    with reconciling_at(HIGH_PRIORITY):
+        LINEAGE.wrote(live)
+    informer._notify("ADDED", backlog, None)
+    informer._notify("ADDED", live, None)
+    with reconciling_at(HIGH_PRIORITY):
+        LINEAGE.wrote(backlog)  # a live edit of it lifts it
+    informer._notify("MODIFIED", backlog, backlog)
+    assert seen == [("backlog", True), ("live", False), ("backlog", False)]
+    assert informer.low_priority is False
+
+
+def test_lineage_is_bounded() -> None:
+    lineage = Lineage(size=2)
+    with reconciling_at(LOW_PRIORITY):
+        for uid in ("a", "b", "c"):
+            lineage.wrote({"metadata": {"uid": uid}})
+    assert [lineage.is_low({"metadata": {"uid": u}}) for u in ("a", "b", "c")] == [False, True, True]
+    assert not lineage.is_low({"metadata": {}}) and not lineage.is_low({})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from pykarmada.kube.controller import Controller, Result, RetryableError
+from pykarmada.kube.lineage import Lineage
 from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY, RateLimiter, WorkQueue, low_priority_when_listed
 
 
@@ -292,13 +293,37 @@ def test_the_controller_requeues_a_key_at_the_priority_it_was_handed_out_with() 
     assert run(scenario()) == {"live": HIGH_PRIORITY, "fails": LOW_PRIORITY, "again": LOW_PRIORITY}
 
 
+def test_what_a_low_priority_reconcile_writes_is_low_priority_downstream() -> None:
+    lineage = Lineage()
+
+    async def scenario() -> None:
+        done: list[str] = []
+
+        async def reconcile(key: str) -> None:
+            lineage.wrote({"metadata": {"uid": f"written-by-{key}"}})  # as the client notes its writes
+            done.append(key)
+
+        ctrl: Controller[str] = Controller("t", reconcile, workers=1)
+        ctrl.queue.add("backlog", LOW_PRIORITY)
+        ctrl.queue.add("live")
+        task = asyncio.create_task(ctrl.run())
+        while len(done) < 2:
+            await asyncio.sleep(0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    run(scenario())
+    assert lineage.is_low({"metadata": {"uid": "written-by-backlog"}})
+    assert not lineage.is_low({"metadata": {"uid": "written-by-live"}})
+
+
 def test_adds_from_a_list_go_in_low_and_watch_events_high() -> None:
     async def scenario() -> list[tuple[str, int]]:
         q: WorkQueue[str] = WorkQueue()
-        source = type("Source", (), {"in_initial_list": True})()
+        source = type("Source", (), {"low_priority": True})()
         add = low_priority_when_listed(q, source)
         add("listed")
-        source.in_initial_list = False
+        source.low_priority = False
         add("watched")
         return [await q.get_with_priority(), await q.get_with_priority()]
 
