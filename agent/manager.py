@@ -25,7 +25,7 @@ from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import Connection, connection_from_kubeconfig, default_connection
 from pykarmada.kube.controller import Controller
 from pykarmada.kube.errors import ApiError, ConfigError
-from pykarmada.kube.informer import Informer, object_key
+from pykarmada.kube.informer import Informer, object_key, strip_managed_fields
 
 log = logging.getLogger(__name__)
 USER_AGENT = "karmada-agent"
@@ -56,9 +56,9 @@ def scoped_context(o: AgentOptions, control_plane: KubeClient, member: KubeClien
     """A controller context whose informers, under the paths the reconcilers ask for, hold only
     this cluster's Cluster and the Works of its execution namespace."""
     ctx = ControllerContext(controller_options(o), control_plane, AgentMemberClients(o.cluster_name, member))  # type: ignore[arg-type]
-    ctx.informers[CLUSTERS_PATH] = Informer(control_plane, CLUSTERS_PATH, name=f"cluster {o.cluster_name}", fieldSelector=f"metadata.name={o.cluster_name}")
+    ctx.informers[CLUSTERS_PATH] = Informer(control_plane, CLUSTERS_PATH, name=f"cluster {o.cluster_name}", transform=strip_managed_fields, fieldSelector=f"metadata.name={o.cluster_name}")
     works = f"/apis/work.karmada.io/v1alpha1/namespaces/{execution_namespace(o.cluster_name)}/works"
-    ctx.informers[registry.WORKS] = Informer(control_plane, works, name=f"works in {execution_namespace(o.cluster_name)}")
+    ctx.informers[registry.WORKS] = Informer(control_plane, works, name=f"works in {execution_namespace(o.cluster_name)}", transform=strip_managed_fields)
     return ctx
 
 

@@ -8,7 +8,7 @@ Then the process is started. Prints:
 * the floor: the same ConfigMaps and Deployments created directly in every member at once, until
   all Deployments are ready there;
 * from the start of the process until every Deployment is ready in every member, and the ratio to
-  the floor (target <= 1.5 at N = 5,000), and whether every ConfigMap reached every member;
+  the floor (target <= 1.5 at N = 5,000); then until every ConfigMap is in every member;
 * a user's edit 5 s after the start, while the backlog drains: a new Deployment (with its policy
   and ConfigMap) until ready in every member, and a scale of a backlog Deployment until every
   member has the new replica count (target: each within 5 s);
@@ -37,6 +37,7 @@ from pykarmada.localup.restart import start_process, stop_process
 
 CONTROLLER = "karmada/karmada-controller-manager"
 EDIT_AFTER = 5.0
+CONFIG_MAP_LIMIT = 600.0
 POLICIES = "/apis/policy.karmada.io/v1alpha1/namespaces/{ns}/propagationpolicies"
 
 
@@ -81,6 +82,18 @@ async def create_apps(client: KubeClient, namespace: str, names: list[str], clus
             await create_app(client, namespace, name, clusters)
 
     await asyncio.gather(*(one(n) for n in names))
+
+
+async def wait_for_config_maps(members: dict[str, KubeClient], namespace: str, want: int) -> dict[str, int]:
+    """How many of the benchmark's ConfigMaps each member has, once all have ``want`` or after CONFIG_MAP_LIMIT."""
+    deadline = time.monotonic() + CONFIG_MAP_LIMIT
+    while True:
+        counts = {}
+        for name, m in members.items():
+            counts[name] = len((await m.list(f"/api/v1/namespaces/{namespace}/configmaps", labelSelector="bench=coldstart"))["items"])
+        if all(have >= want for have in counts.values()) or time.monotonic() > deadline:
+            return counts
+        await asyncio.sleep(1)
 
 
 async def scaled_everywhere(members: dict[str, KubeClient], namespace: str, name: str, replicas: int) -> bool:
@@ -155,9 +168,11 @@ async def run(state_dir: Path, n: int, with_floor: bool) -> None:
                     print(f"  ready after the start, per Deployment: {distribution([max(c.at[x] for c in clocks) - started for x in backlog])}")
                 else:
                     print(f"  gave up: {min(sum(x in c.at for x in backlog) for c in clocks)} of {n - 1} ready in every member")
-                for name, m in members.items():
-                    have = len((await m.list(f"/api/v1/namespaces/{ns}/configmaps", labelSelector="bench=coldstart"))["items"])
-                    print(f"  {name}: {have} of {n + 1} ConfigMaps")
+                counts = await wait_for_config_maps(members, ns, n + 1)
+                if all(have == n + 1 for have in counts.values()):
+                    print(f"  all {n + 1} ConfigMaps in every member {time.perf_counter() - started:.1f} s after the start")
+                else:
+                    print(f"  ConfigMaps in the members after {CONFIG_MAP_LIMIT:.0f} s more: " + ", ".join(f"{k} {v} of {n + 1}" for k, v in counts.items()))
             finally:
                 rss.stop()
                 for clock in clocks:

@@ -11,7 +11,7 @@ from pykarmada.karmada.eviction import DEFAULT_GRACEFUL_EVICTION_TIMEOUT
 from pykarmada.karmada.estimation.client import EstimatorClientOptions
 from pykarmada.karmada.features import FeatureGates
 from pykarmada.kube.client import KubeClient
-from pykarmada.kube.informer import Informer
+from pykarmada.kube.informer import Informer, strip_managed_fields
 from pykarmada.kube.metrics_server import BindAddress
 
 # Normal Events per second once the burst is spent: every Event of ordinary use is written (a
@@ -70,5 +70,5 @@ class ControllerContext:
     def informer(self, path: str) -> Informer:
         """One shared informer per collection path."""
         if path not in self.informers:
-            self.informers[path] = Informer(self.control_plane, path)
+            self.informers[path] = Informer(self.control_plane, path, transform=strip_managed_fields)
         return self.informers[path]

@@ -311,10 +311,11 @@ def setup_dependencies_distributor(ctx: ControllerContext) -> Controller:
     rbs = ctx.informer(c.RESOURCE_BINDINGS_PATH)
     distributor = DependenciesDistributor(ctx.control_plane, rbs, TemplateReader(ctx.control_plane, ctx.informers))
     ctrl = Controller(c.CONTROLLER_DEPENDENCIES_DISTRIBUTOR, distributor.reconcile, workers=2)
-    rbs.add_handler(distributor.on_binding(ctrl.queue.add))
+    rbs.add_handler(distributor.on_binding(low_priority_when_listed(ctrl.queue, rbs)))
     for path in DEPENDENT_PATHS:
         kind = {"configmaps": "ConfigMap", "secrets": "Secret", "serviceaccounts": "ServiceAccount", "persistentvolumeclaims": "PersistentVolumeClaim"}[path.rsplit("/", 1)[1]]
-        ctx.informer(path).add_handler(distributor.on_dependent("v1", kind, ctrl.queue.add))
+        dependents = ctx.informer(path)
+        dependents.add_handler(distributor.on_dependent("v1", kind, low_priority_when_listed(ctrl.queue, dependents)))
     return ctrl
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from pykarmada.controllers.common.members import MemberClients
 from pykarmada.karmada.constants import MANAGED_BY_KARMADA_LABEL, MANAGED_BY_KARMADA_LABEL_VALUE
 from pykarmada.kube.discovery import RESTMapper
-from pykarmada.kube.informer import Informer
+from pykarmada.kube.informer import Informer, strip_managed_fields
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class MemberInformers:
             if informer is not None:
                 return informer
             info = await (await self.mapper(cluster)).lookup(api_version, kind)
-            informer = Informer(client, info.path(), name=f"{kind}@{name}", labelSelector=SELECTOR)
+            informer = Informer(client, info.path(), name=f"{kind}@{name}", transform=strip_managed_fields, labelSelector=SELECTOR)
 
             def dispatch(event: str, obj: Obj, old: Obj | None, cluster_name: str = name, source: Informer = informer) -> None:
                 self.low_priority = source.low_priority

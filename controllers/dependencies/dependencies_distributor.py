@@ -158,13 +158,13 @@ class DependenciesDistributor:
         """The finalizer and the dependencies annotation on the independent binding."""
         meta = binding.get("metadata") or {}
         path = binding_path(meta.get("namespace") or "", meta.get("name") or "")
-        if (patch := with_finalizer(binding, C.BINDING_DEPENDENCIES_DISTRIBUTOR_FINALIZER)) is not None:
-            binding = await self.client.patch(path, patch)
+        patch = with_finalizer(binding, C.BINDING_DEPENDENCIES_DISTRIBUTOR_FINALIZER) or {"metadata": {"resourceVersion": meta.get("resourceVersion")}}
         value = dependencies_json(dependencies)
-        if ((binding.get("metadata") or {}).get("annotations") or {}).get(C.DEPENDENCIES_ANNOTATION) != value:
-            patch = {"metadata": {"resourceVersion": binding["metadata"].get("resourceVersion"), "annotations": {C.DEPENDENCIES_ANNOTATION: value}}}
-            binding = await self.client.patch(path, patch)
-        return binding
+        if (meta.get("annotations") or {}).get(C.DEPENDENCIES_ANNOTATION) != value:
+            patch["metadata"]["annotations"] = {C.DEPENDENCIES_ANNOTATION: value}
+        if len(patch["metadata"]) == 1:
+            return binding  # only the resourceVersion: nothing to write
+        return await self.client.patch(path, patch)  # one write for both
 
     async def _sync(self, binding: Obj, dependencies: list[Obj]) -> None:
         wanted: dict[Key, Obj] = {}

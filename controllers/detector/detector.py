@@ -32,7 +32,7 @@ from pykarmada.karmada.names import binding_name
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.controller import Controller, Result
 from pykarmada.kube.errors import ApiError
-from pykarmada.kube.informer import Handler, Informer
+from pykarmada.kube.informer import Handler, Informer, strip_managed_fields
 from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ class Detector:
             path = tk.path
             informer = self.informers.get(path)
             if informer is None:
-                informer = Informer(self.watch_client, path, name=f"template {tk.kind}.{tk.api_version}")
+                informer = Informer(self.watch_client, path, name=f"template {tk.kind}.{tk.api_version}", transform=strip_managed_fields)
                 self.informers[path] = informer
                 self._owned.add(path)
             self.kinds[path] = tk

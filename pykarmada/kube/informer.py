@@ -43,6 +43,16 @@ def object_key(obj: Obj) -> tuple[str, str]:
     return meta.get("namespace") or "", meta.get("name") or ""
 
 
+def strip_managed_fields(obj: Obj) -> Obj:
+    """A transform (client-go's ``TransformStripManagedFields``, which upstream Karmada sets on its
+    caches): ``metadata.managedFields`` is often the largest part of an object's metadata, and
+    nothing in a controller reads it. The object is the informer's own freshly decoded copy."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+    return obj
+
+
 def _typed_items(listing: Obj) -> list[Obj]:
     """A list's items with ``apiVersion`` and ``kind`` set, as watch events carry them: the API
     server leaves them out of list items, and code that reads an object's kind (status and health

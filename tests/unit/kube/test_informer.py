@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from pykarmada.kube.informer import LIST_PAGE_SIZE, Informer
+from pykarmada.kube.informer import LIST_PAGE_SIZE, Informer, strip_managed_fields
 from pykarmada.kube.lineage import LINEAGE, Lineage, reconciling_at
 from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY
 
@@ -94,3 +94,10 @@ def test_lineage_is_bounded() -> None:
             lineage.wrote({"metadata": {"uid": uid}})
     assert [lineage.is_low({"metadata": {"uid": u}}) for u in ("a", "b", "c")] == [False, True, True]
     assert not lineage.is_low({"metadata": {}}) and not lineage.is_low({})
+
+
+def test_strip_managed_fields_keeps_everything_else() -> None:
+    o = {**obj("a", "1"), "spec": {"x": 1}}
+    o["metadata"]["managedFields"] = [{"manager": "kubectl"}]
+    assert strip_managed_fields(o) == {**obj("a", "1"), "spec": {"x": 1}}
+    assert strip_managed_fields({"kind": "X"}) == {"kind": "X"}
