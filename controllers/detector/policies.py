@@ -22,6 +22,7 @@ from pykarmada.kube.controller import Result
 from pykarmada.kube.errors import ApiError
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.informer import Handler, Informer
+from pykarmada.kube.lineage import current_priority
 from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,8 @@ class PolicyReconciler:
         for binding in self._bindings_of(key.kind, pid, key.namespace):
             ref = (binding.get("spec") or {}).get("resource") or {}
             self.d.queue.add(TemplateKey(ref.get("apiVersion") or "", ref.get("kind") or "", ref.get("namespace") or "", ref.get("name") or "", lazy), LOW_PRIORITY)
-        # 3. Waiting templates the policy selects get another chance.
+        # 3. Waiting templates the policy selects get another chance, at the policy's own priority:
+        #    a user who creates a template and then its policy is waiting on this very event.
         matched = []
         for waiting in list(self.d.waiting):
             if key.kind == C.KIND_PROPAGATION_POLICY and waiting.namespace != key.namespace:
@@ -166,7 +168,7 @@ class PolicyReconciler:
             return Result(requeue_after=5.0)
         for waiting in matched:
             self.d.waiting.discard(waiting)
-            self.d.queue.add(TemplateKey(waiting.api_version, waiting.kind, waiting.namespace, waiting.name, lazy), LOW_PRIORITY)
+            self.d.queue.add(TemplateKey(waiting.api_version, waiting.kind, waiting.namespace, waiting.name, lazy), current_priority())
         if matched:
             log.info("%s: %d waiting template(s) matched", key, len(matched))
         # 4. A policy with preemption Always takes its named templates from weaker claims.

@@ -41,6 +41,11 @@ def reconciling_at(priority: int) -> Iterator[None]:
         _priority.reset(token)
 
 
+def current_priority() -> int:
+    """The priority of the reconcile this code runs in (``HIGH_PRIORITY`` outside any)."""
+    return _priority.get()
+
+
 class Lineage:
     def __init__(self, size: int = MAX_REMEMBERED) -> None:
         self.size = size
@@ -51,7 +56,7 @@ class Lineage:
         uid = _uid(obj)
         if not uid:
             return
-        if _priority.get() >= HIGH_PRIORITY:
+        if current_priority() >= HIGH_PRIORITY:
             self._low.pop(uid, None)
             return
         self._low[uid] = None
