@@ -3,14 +3,16 @@ bindings the distributor keeps for them."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import pytest
 
-from pykarmada.controllers.dependencies.dependencies_distributor import dependencies_json, recorded_dependencies
+from pykarmada.controllers.dependencies.dependencies_distributor import DependenciesDistributor, dependencies_json, recorded_dependencies
 from pykarmada.karmada import constants as C
 from pykarmada.karmada import dependencies as D
+from pykarmada.kube.informer import Informer
 
 
 def ref(kind: str, name: str, namespace: str = "ns") -> dict[str, str]:
@@ -145,3 +147,30 @@ def test_dependencies_annotation_round_trip() -> None:
     binding = {"metadata": {"annotations": {C.DEPENDENCIES_ANNOTATION: text}}}
     assert recorded_dependencies(binding) == json.loads(text)
     assert recorded_dependencies({"metadata": {"annotations": {C.DEPENDENCIES_ANNOTATION: "not json"}}}) == []
+
+
+def test_detach_finds_a_bindings_attached_bindings_through_the_index() -> None:
+    label = D.depended_by_label("ns", "app-deployment")
+
+    def binding(name: str, labels: dict[str, str]) -> dict[str, Any]:
+        return {"metadata": {"namespace": "ns", "name": name, "labels": labels}, "spec": {"requiredBy": [{"namespace": "ns", "name": "app-deployment"}]}}
+
+    class Recording:
+        def __init__(self) -> None:
+            self.replaced: list[str] = []
+
+        async def replace(self, path: str, _obj: dict[str, Any]) -> dict[str, Any]:
+            self.replaced.append(path.rsplit("/", 1)[1])
+            return _obj
+
+    client = Recording()
+    bindings = Informer(None, "/apis/work.karmada.io/v1alpha2/resourcebindings")  # type: ignore[arg-type]  # no I/O
+    distributor = DependenciesDistributor(client, bindings, None)  # type: ignore[arg-type]
+    bindings.add_handler(distributor.on_binding(lambda _key: None))
+    independent = {"metadata": {"namespace": "ns", "name": "app-deployment", "labels": {C.RESOURCE_BINDING_PERMANENT_ID_LABEL: "bid"}}, "spec": {}}
+    bindings._replace([independent, binding("app-configmap", {label: "bid"}), binding("other-configmap", {label: "someone-else"}), binding("plain", {})])
+    asyncio.run(distributor._detach(independent, keep=lambda _b: False))
+    assert client.replaced == ["app-configmap"]
+    bindings._notify("DELETED", binding("app-configmap", {label: "bid"}), None)
+    bindings.store.pop(("ns", "app-configmap"))
+    assert distributor._attached == {("ns", label): {"other-configmap"}}
