@@ -12,7 +12,8 @@ Then the process is started. Prints:
 * a user's edit 5 s after the start, while the backlog drains: a new Deployment (with its policy
   and ConfigMap) until ready in every member, and a scale of a backlog Deployment until every
   member has the new replica count (target: each within 5 s);
-* the controller process's peak RSS (target < 600 MiB at N = 5,000).
+* the controller process's peak RSS (target < 600 MiB at N = 5,000), and the control plane's
+  writes per Deployment from the start, by verb and resource.
 
     python bench/coldstart.py --state-dir DIR [--deployments 5000] [--no-floor]
 
@@ -30,7 +31,7 @@ import uuid
 from pathlib import Path
 
 from figures import PeakRss
-from propagation import IN_FLIGHT, ReadyTimes, deployment, distribution, floor, namespace_object, target_from_state, wait_gone, wait_until
+from propagation import IN_FLIGHT, ReadyTimes, deployment, distribution, floor, namespace_object, print_writes, settled_write_counts, target_from_state, wait_gone, wait_until, write_counts
 
 from pykarmada.kube.client import KubeClient
 from pykarmada.localup.restart import start_process, stop_process
@@ -151,6 +152,7 @@ async def run(state_dir: Path, n: int, with_floor: bool) -> None:
             clocks = [ReadyTimes(m, ns, 1) for m in members.values()]
             for clock in clocks:
                 clock.start()
+            writes_before = await write_counts(cp)
             process, _ = start_process(state_dir, spec)
             started = time.perf_counter()
             rss = PeakRss([process.pid])
@@ -178,6 +180,7 @@ async def run(state_dir: Path, n: int, with_floor: bool) -> None:
                 for clock in clocks:
                     await clock.stop()
             print(f"  controller process peak RSS: {rss.peak[process.pid] / 1024:.0f} MiB (target < 600 MiB at N = 5,000)")
+            print_writes(writes_before, await settled_write_counts(cp), n + 1)
         finally:
             gone = [(cp, ns)] + [(m, floor_ns) for m in members.values() if with_floor] + [(m, ns) for m in members.values()]
             for client, name in gone:
