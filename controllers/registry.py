@@ -35,7 +35,7 @@ from pykarmada.kube.client import KubeClient
 from pykarmada.karmada.features import FAILOVER, GRACEFUL_EVICTION, POLICY_PREEMPTION, STATEFUL_FAILOVER_INJECTION
 from pykarmada.kube.controller import Controller, ControllerGroup, Runnable
 from pykarmada.kube.informer import Handler, Informer, object_key
-from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY, RateLimiter, low_priority_when_listed
+from pykarmada.kube.workqueue import RateLimiter, event_priority, low_priority_when_listed
 
 CLUSTER_ROLES = "/apis/rbac.authorization.k8s.io/v1/clusterroles"
 CLUSTER_ROLE_BINDINGS = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings"
@@ -196,8 +196,7 @@ def setup_work_status(ctx: ControllerContext) -> Controller:
 
     def on_member_object(_cluster: str, _kind: str, obj: dict, _old: dict | None) -> None:  # type: ignore[type-arg]
         if (work := work_of(obj)) is not None:
-            priority = LOW_PRIORITY if ctx.member_informers.low_priority else HIGH_PRIORITY
-            ctrl.queue.add_after(work, MEMBER_STATUS_COALESCE_SECONDS, priority)
+            ctrl.queue.add_after(work, MEMBER_STATUS_COALESCE_SECONDS, event_priority(ctx.member_informers))
 
     ctx.member_informers.add_handler(on_member_object)
     return ctrl
@@ -215,7 +214,7 @@ def setup_binding_status(ctx: ControllerContext) -> Controller:
         # bindings' own events cover a restart).
         if binding is not None and (kind == "DELETED" or (old is not None and work.get("status") != old.get("status"))):
             # Coalesce: a binding's Works change status in bursts (one per cluster, several times).
-            ctrl.queue.add_after(binding, STATUS_COALESCE_SECONDS, LOW_PRIORITY if works.low_priority else HIGH_PRIORITY)
+            ctrl.queue.add_after(binding, STATUS_COALESCE_SECONDS, event_priority(works))
 
     works.add_handler(on_work)
     add_rb, add_crb = low_priority_when_listed(ctrl.queue, bindings), low_priority_when_listed(ctrl.queue, cluster_bindings)

@@ -34,7 +34,7 @@ from pykarmada.kube.client import KubeClient
 from pykarmada.kube.controller import Controller, Result
 from pykarmada.kube.errors import ApiError
 from pykarmada.kube.informer import Handler, Informer, strip_managed_fields
-from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY
+from pykarmada.kube.workqueue import event_priority
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
@@ -113,7 +113,7 @@ class Detector:
                     return
                 if self._claimed_by_lazy_policy(obj):
                     key = TemplateKey(key.api_version, key.kind, key.namespace, key.name, P.changed_by_karmada(old, obj))
-            self.queue.add(key, LOW_PRIORITY if informer.low_priority else HIGH_PRIORITY)
+            self.queue.add(key, event_priority(informer))
 
         return handler
 

@@ -23,7 +23,7 @@ from pykarmada.kube.errors import ApiError
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.informer import Handler, Informer
 from pykarmada.kube.lineage import current_priority
-from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY
+from pykarmada.kube.workqueue import LOW_PRIORITY, event_priority
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
@@ -99,8 +99,7 @@ class PolicyReconciler:
                 if old_meta.get("generation") == meta.get("generation") and not newly_deleting:
                     return
                 self.d.deprioritized(kind, old, obj)
-            priority = LOW_PRIORITY if informer.low_priority else HIGH_PRIORITY
-            self.d.queue.add(PolicyKey(kind, meta.get("namespace") or "", meta.get("name") or ""), priority)
+            self.d.queue.add(PolicyKey(kind, meta.get("namespace") or "", meta.get("name") or ""), event_priority(informer))
 
         return handler
 

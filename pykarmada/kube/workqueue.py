@@ -217,12 +217,18 @@ class ListSource(Protocol):
     low_priority: bool
 
 
+def event_priority(source: ListSource) -> int:
+    """The priority for a key from the event ``source`` is delivering: ``LOW_PRIORITY`` for one
+    from its list, or about an object low-priority work wrote; ``HIGH_PRIORITY`` otherwise."""
+    return LOW_PRIORITY if source.low_priority else HIGH_PRIORITY
+
+
 def low_priority_when_listed(queue: WorkQueue[K], source: ListSource) -> Callable[[K], None]:
     """An ``add`` for the handlers of ``source``: keys from its list, or about objects written by
     low-priority work, at ``LOW_PRIORITY``; keys from other watch events at ``HIGH_PRIORITY``
     (controller-runtime's WithLowPriorityWhenUnchanged, carried down the pipeline)."""
 
     def add(key: K) -> None:
-        queue.add(key, LOW_PRIORITY if source.low_priority else HIGH_PRIORITY)
+        queue.add(key, event_priority(source))
 
     return add
