@@ -8,7 +8,12 @@ then through ``/apis/search.karmada.io/v1alpha1/proxying/karmada/proxy``:
 - watch event latency p50/p99 (a label patched in a member until the proxy's watch shows it),
 - peak RSS during 10 concurrent full LISTs, against idle.
 
-    python bench/search.py [--pods 30000] [--members 3] [--namespace bench-search] [--state-dir DIR [--keep-pods]]
+The requests run twice: with the members' simulators (kwok, kube-controller-manager, kube-scheduler)
+running, and again with them paused by SIGSTOP, their API servers and etcd still serving. On a
+2-core machine the simulators of 30,000 pods take most of both cores; paused, the figures show what
+the server does when the members run on their own machines, as they do in production.
+
+    python bench/search.py [--pods 30000] [--members 3] [--namespace bench-search] [--state-dir DIR [--keep-pods]] [--no-pause]
 
 Without --state-dir it starts its own environment in a temporary directory, with enough kwok nodes
 per member for every pod to run (the measurements wait for them: a cache still ingesting status
@@ -21,15 +26,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -41,7 +50,7 @@ from pykarmada.kube.client import KubeClient
 from pykarmada.kube.config import connection_from_kubeconfig
 from pykarmada.kube.errors import ApiError
 from pykarmada.kube.watch import watch_events
-from pykarmada.localup.state import Layout, load_state
+from pykarmada.localup.state import EnvState, Layout, load_state
 
 KARMADACTL = [sys.executable, "-m", "pykarmada.karmadactl"]
 PROXY = "/apis/search.karmada.io/v1alpha1/proxying/karmada/proxy"
@@ -201,7 +210,58 @@ async def _watch_latency(cp: KubeClient, member: KubeClient, pod: str, n: int) -
     return latencies
 
 
-async def measure(state_dir: Path, pods: int, keep: bool = False) -> None:
+SIMULATORS = ("kwok", "kube-controller-manager", "kube-scheduler")
+
+
+def _simulators(state: EnvState) -> list[int]:
+    """PIDs of the members' simulators: on 2 cores, kwok's heartbeats and status writes for 92 nodes
+    per member take most of the machine, so the server under test gets a fraction of a core."""
+    return [p.pid for p in state.processes if "/" in p.name and p.name.split("/", 1)[0] in state.members and p.name.split("/", 1)[1] in SIMULATORS]
+
+
+@contextlib.contextmanager
+def _paused(pids: list[int]) -> Iterator[None]:
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+
+
+async def _requests(cp: KubeClient, members: list[KubeClient], state: EnvState, state_dir: Path, path: str, pods: int, aggregator_pid: int) -> None:
+    """The timed requests: LISTs, GETs, watch latency, RSS under concurrent LISTs."""
+    size = min(LIST_SIZE, pods)
+    received, decoded = await _to_last_byte(cp, path, 10, limit=size)
+    print(f"LIST {size} pods by the Python client, to the last byte: p50 {pct_ms(received, .5):.0f} ms  p99 {pct_ms(received, .99):.0f} ms;"
+          f" a Python client's json.loads adds p50 {pct_ms(decoded, .5):.0f} ms")
+    paged = await _paged(cp, path, 5, 500)
+    print(f"LIST {size} pods, limit=500 pages, by the Python client: p50 {pct_ms(paged, .5):.0f} ms  p99 {pct_ms(paged, .99):.0f} ms")
+    if shutil.which("curl"):
+        curl, body = Curl(state_dir, state.ports["karmada/kube-apiserver"]), Path(tempfile.mkstemp(suffix=".json")[1])
+        try:
+            whole = [curl.get(f"{path}?limit={size}", body) for _ in range(10)]
+            pages = [curl.paged(path, 500, body) for _ in range(5)]
+        finally:
+            body.unlink()
+        print(f"LIST {size} pods by curl: p50 {pct_ms(whole, .5):.0f} ms  p99 {pct_ms(whole, .99):.0f} ms (target < 300);"
+              f" in limit=500 pages: p50 {pct_ms(pages, .5):.0f} ms  p99 {pct_ms(pages, .99):.0f} ms")
+    one = (await cp.request("GET", path, params={"limit": 1}))["items"][0]["metadata"]
+    owner = state.members.index(one["annotations"]["resource.karmada.io/cached-from-cluster"])
+    gets = await _timed(cp, f"{path}/{one['name']}", 200)
+    print(f"GET one pod: p50 {pct_ms(gets, .5):.2f} ms  p99 {pct_ms(gets, .99):.2f} ms (target p50 < 5)")
+    events = await _watch_latency(cp, members[owner], one["name"], 30)
+    print(f"watch event latency: p50 {pct_ms(events, .5):.1f} ms  p99 {pct_ms(events, .99):.1f} ms")
+    idle = rss_kib(aggregator_pid)
+    peak = Peak(aggregator_pid)
+    peak.start()
+    await asyncio.gather(*(cp.request("GET", path) for _ in range(10)))
+    top = peak.stop()
+    print(f"RSS during 10 concurrent full LISTs: idle {idle / 1024:.0f} MiB, peak {top / 1024:.0f} MiB = {top / idle:.2f}x (target < 1.3x)")
+
+
+async def measure(state_dir: Path, pods: int, keep: bool = False, quiet: bool = True) -> None:
     state = load_state(Layout(state_dir))
     assert state is not None, f"no environment in {state_dir}"
     aggregator = next(p for p in state.processes if p.name.endswith("karmada-aggregated-apiserver"))
@@ -221,33 +281,12 @@ async def measure(state_dir: Path, pods: int, keep: bool = False) -> None:
         await asyncio.sleep(6)  # let the allocator settle
         idle = rss_kib(aggregator.pid)
         print(f"pods cached: {pods}; aggregated server RSS {before / 1024:.0f} -> {idle / 1024:.0f} MiB: {(idle - before) * 1024 / pods / 1024:.2f} KB per cached pod (target <= 4)")
-        size = min(LIST_SIZE, pods)
-        received, decoded = await _to_last_byte(cp, path, 10, limit=size)
-        print(f"LIST {size} pods by the Python client, to the last byte: p50 {pct_ms(received, .5):.0f} ms  p99 {pct_ms(received, .99):.0f} ms;"
-              f" a Python client's json.loads adds p50 {pct_ms(decoded, .5):.0f} ms")
-        paged = await _paged(cp, path, 5, 500)
-        print(f"LIST {size} pods, limit=500 pages, by the Python client: p50 {pct_ms(paged, .5):.0f} ms  p99 {pct_ms(paged, .99):.0f} ms")
-        if shutil.which("curl"):
-            curl, body = Curl(state_dir, state.ports["karmada/kube-apiserver"]), Path(tempfile.mkstemp(suffix=".json")[1])
-            try:
-                whole = [curl.get(f"{path}?limit={size}", body) for _ in range(10)]
-                pages = [curl.paged(path, 500, body) for _ in range(5)]
-            finally:
-                body.unlink()
-            print(f"LIST {size} pods by curl: p50 {pct_ms(whole, .5):.0f} ms  p99 {pct_ms(whole, .99):.0f} ms (target < 300);"
-                  f" in limit=500 pages: p50 {pct_ms(pages, .5):.0f} ms  p99 {pct_ms(pages, .99):.0f} ms")
-        one = (await cp.request("GET", path, params={"limit": 1}))["items"][0]["metadata"]
-        owner = state.members.index(one["annotations"]["resource.karmada.io/cached-from-cluster"])
-        gets = await _timed(cp, f"{path}/{one['name']}", 200)
-        print(f"GET one pod: p50 {pct_ms(gets, .5):.2f} ms  p99 {pct_ms(gets, .99):.2f} ms (target p50 < 5)")
-        events = await _watch_latency(cp, members[owner], one["name"], 30)
-        print(f"watch event latency: p50 {pct_ms(events, .5):.1f} ms  p99 {pct_ms(events, .99):.1f} ms")
-        idle = rss_kib(aggregator.pid)
-        peak = Peak(aggregator.pid)
-        peak.start()
-        await asyncio.gather(*(cp.request("GET", path) for _ in range(10)))
-        top = peak.stop()
-        print(f"RSS during 10 concurrent full LISTs: idle {idle / 1024:.0f} MiB, peak {top / 1024:.0f} MiB = {top / idle:.2f}x (target < 1.3x)")
+        print("-- with the members' simulators running (kwok, kube-controller-manager, kube-scheduler):")
+        await _requests(cp, members, state, state_dir, path, pods, aggregator.pid)
+        if quiet:
+            print("-- with them paused (SIGSTOP; the members' API servers and etcd still serve), as if the members ran elsewhere:")
+            with _paused(_simulators(state)):
+                await _requests(cp, members, state, state_dir, path, pods, aggregator.pid)
     finally:
         try:
             await cp.delete("/apis/search.karmada.io/v1alpha1/resourceregistries/bench-search")
@@ -269,18 +308,19 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=3)
     parser.add_argument("--namespace", default=NAMESPACE, help="member namespace of the pods (deleted at the end)")
     parser.add_argument("--state-dir", type=Path)
+    parser.add_argument("--no-pause", action="store_true", help="measure only with the members' simulators running")
     parser.add_argument("--keep-pods", action="store_true", help="with --state-dir: leave the pods in the members for the next run")
     args = parser.parse_args()
     globals()["NAMESPACE"] = args.namespace
     if args.state_dir:
-        asyncio.run(measure(args.state_dir, args.pods, args.keep_pods))
+        asyncio.run(measure(args.state_dir, args.pods, args.keep_pods, not args.no_pause))
         return
     with tempfile.TemporaryDirectory(prefix="pykarmada-bench-search-") as tmp:
         state, kube = f"{tmp}/state", f"{tmp}/kube"
         nodes = -(-args.pods // args.members // POD_SLOTS_PER_NODE) + 1  # room for every pod to run
         subprocess.run([*KARMADACTL, "local-up", f"--members={args.members}", f"--nodes-per-member={nodes}", f"--state-dir={state}", f"--kubeconfig-dir={kube}"], check=True, capture_output=True)
         try:
-            asyncio.run(measure(Path(state), args.pods))
+            asyncio.run(measure(Path(state), args.pods, quiet=not args.no_pause))
         finally:
             subprocess.run([*KARMADACTL, "local-down", "--purge", f"--state-dir={state}", f"--kubeconfig-dir={kube}"], check=True, capture_output=True)
 
