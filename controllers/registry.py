@@ -13,7 +13,7 @@ from pykarmada.controllers.gracefuleviction.graceful_eviction import GracefulEvi
 from pykarmada.controllers.applicationfailover.application_failover import ApplicationFailoverController
 from pykarmada.controllers.workloadrebalancer.workload_rebalancer import WorkloadRebalancerController
 from pykarmada.controllers.status.cluster_status import ClusterStatusController
-from pykarmada.controllers.status.binding_status import BindingStatusController
+from pykarmada.controllers.status.binding_status import BindingStatusController, binding_of_work
 from pykarmada.controllers.context import ControllerContext
 from pykarmada.controllers.execution.execution import ExecutionController, ManifestRef
 from pykarmada.karmada.propagation import specification_changed
@@ -209,7 +209,7 @@ def setup_binding_status(ctx: ControllerContext) -> Controller:
     ctrl = Controller("bindingStatus", reconciler.reconcile, workers=max(ctx.options.workers, 8))
 
     def on_work(kind: str, work: dict, old: dict | None) -> None:  # type: ignore[type-arg]
-        binding = reconciler.on_work(kind, work, old)
+        binding = binding_of_work(work)
         # As upstream: a Work's deletion or a change of its status (a new Work has none yet; the
         # bindings' own events cover a restart).
         if binding is not None and (kind == "DELETED" or (old is not None and work.get("status") != old.get("status"))):

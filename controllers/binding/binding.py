@@ -59,27 +59,13 @@ def binding_of_work(work: Mapping[str, Any]) -> Key | None:
     return None
 
 
-class WorkIndex:
-    """Works by the binding permanent id on their labels (RB or CRB), kept by an informer handler."""
+WORKS_BY_BINDING_ID = "bindingPermanentID"
 
-    def __init__(self) -> None:
-        self._by_id: dict[str, set[Key]] = {}
 
-    @staticmethod
-    def _ids(work: Mapping[str, Any]) -> list[str]:
-        labels = (work.get("metadata") or {}).get("labels") or {}
-        return [v for k in (C.RESOURCE_BINDING_PERMANENT_ID_LABEL, C.CLUSTER_RESOURCE_BINDING_PERMANENT_ID_LABEL) if (v := labels.get(k))]
-
-    def update(self, event: str, work: Obj, old: Obj | None) -> None:
-        key = object_key(work)
-        for value in self._ids(old) if old is not None else ():
-            self._by_id.get(value, set()).discard(key)
-        if event != "DELETED":
-            for value in self._ids(work):
-                self._by_id.setdefault(value, set()).add(key)
-
-    def keys(self, bid: str) -> list[Key]:
-        return sorted(self._by_id.get(bid, ())) if bid else []
+def work_binding_ids(work: Mapping[str, Any]) -> list[str]:
+    """The Work informer's index: the permanent id of the RB or CRB on a Work's labels."""
+    labels = (work.get("metadata") or {}).get("labels") or {}
+    return [v for k in (C.RESOURCE_BINDING_PERMANENT_ID_LABEL, C.CLUSTER_RESOURCE_BINDING_PERMANENT_ID_LABEL) if (v := labels.get(k))]
 
 
 class BindingController:
@@ -98,7 +84,7 @@ class BindingController:
         self.bindings, self.cluster_bindings = informers[C.RESOURCE_BINDINGS_PATH], informers[C.CLUSTER_RESOURCE_BINDINGS_PATH]
         self.works, self.clusters = informers[C.WORKS_PATH], informers[C.CLUSTERS_PATH]
         self.ops, self.cops = informers[C.OVERRIDE_POLICIES_PATH], informers[C.CLUSTER_OVERRIDE_POLICIES_PATH]
-        self.index = WorkIndex()
+        self.works.add_index(WORKS_BY_BINDING_ID, work_binding_ids)
         self.writer = WorkWriter(client, self.works)
         self.rb_events = EventRecorder(client, C.COMPONENT_BINDING_CONTROLLER)
         self.crb_events = EventRecorder(client, C.COMPONENT_CLUSTER_RESOURCE_BINDING_CONTROLLER)
@@ -122,11 +108,10 @@ class BindingController:
         return handler
 
     def on_work(self, enqueue: Callable[[Key], None]) -> Handler:
-        """Keeps the index. A Work deleted by someone else is written again, and a Work in a
-        cluster its binding no longer targets (seen late by the index) is removed."""
+        """A Work deleted by someone else is written again, and a Work in a cluster its binding no
+        longer targets (seen late by the index) is removed."""
 
-        def handler(event: str, work: Obj, old: Obj | None) -> None:
-            self.index.update(event, work, old)
+        def handler(event: str, work: Obj, _old: Obj | None) -> None:
             key = binding_of_work(work)
             if key is None:
                 return
@@ -168,6 +153,9 @@ class BindingController:
 
     # ---- reconcile ----------------------------------------------------------------------------
 
+    def _works_of(self, bid: str) -> list[Key]:
+        return self.works.index_keys(WORKS_BY_BINDING_ID, bid)
+
     async def reconcile(self, key: Key) -> Result | None:
         namespace, name = key
         binding = (self.bindings if namespace else self.cluster_bindings).get(namespace, name)
@@ -175,7 +163,7 @@ class BindingController:
             return None
         bid = binding_id(binding)
         if (binding.get("metadata") or {}).get("deletionTimestamp"):
-            await self._delete_works(self.index.keys(bid))
+            await self._delete_works(self._works_of(bid))
             finalizer = C.BINDING_CONTROLLER_FINALIZER if namespace else C.CLUSTER_RESOURCE_BINDING_CONTROLLER_FINALIZER
             if (patch := without_finalizer(binding, finalizer)) is not None:
                 await patch_if_exists(self.client, binding_path(namespace, name), patch)
@@ -183,7 +171,7 @@ class BindingController:
             return None
         spec = binding.get("spec") or {}
         expected = expected_clusters(spec)
-        works = self.index.keys(bid)
+        works = self._works_of(bid)
         orphans = [w for w in works if cluster_from_execution_namespace(w[0]) not in expected]
         if orphans:
             log.info("%s: removing works for clusters no longer targeted: %s", _describe(key), ", ".join(f"{ns}/{n}" for ns, n in orphans))

@@ -64,6 +64,17 @@ def recorded_dependencies(binding: Mapping[str, Any]) -> list[Obj]:
     return value if isinstance(value, list) else []
 
 
+ATTACHED_BY_LABEL = "dependedBy"
+
+
+def depended_by_labels(binding: Obj) -> list[tuple[str, str]]:
+    """The binding informer's index: ``(namespace, label)`` for each depended-by label of an
+    attached binding."""
+    meta = binding.get("metadata") or {}
+    prefix = C.RESOURCE_BINDING_DEPENDED_BY_LABEL_PREFIX
+    return [(meta.get("namespace") or "", k) for k in meta.get("labels") or {} if k.startswith(prefix)]
+
+
 class DependenciesDistributor:
     name = C.CONTROLLER_DEPENDENCIES_DISTRIBUTOR
 
@@ -73,10 +84,8 @@ class DependenciesDistributor:
         # namespace -> binding name -> recorded dependencies, for bindings that have some: a
         # dependent object's event then looks at a handful of bindings, not all of them.
         self._recorded: dict[str, dict[str, list[Obj]]] = {}
-        # (namespace, depended-by label) -> names of the attached bindings carrying it: detaching
-        # looks at a binding's own attached bindings, not at every binding.
-        self._attached: dict[tuple[str, str], set[str]] = {}
-        self._labels_of: dict[tuple[str, str], set[str]] = {}
+        # Detaching looks at a binding's own attached bindings, not at every binding.
+        bindings.add_index(ATTACHED_BY_LABEL, depended_by_labels)
 
     # ---- handlers -----------------------------------------------------------------------------
 
@@ -90,21 +99,7 @@ class DependenciesDistributor:
             del self._recorded[namespace][name]
             if not self._recorded[namespace]:
                 del self._recorded[namespace]
-        self._index_attached(event, namespace, name, meta.get("labels") or {})
 
-    def _index_attached(self, event: str, namespace: str, name: str, labels: Mapping[str, str]) -> None:
-        prefix = C.RESOURCE_BINDING_DEPENDED_BY_LABEL_PREFIX
-        now = {k for k in labels if k.startswith(prefix)} if event != "DELETED" else set()
-        before = self._labels_of.pop((namespace, name), set())
-        for label in before - now:
-            names = self._attached.get((namespace, label), set())
-            names.discard(name)
-            if not names:
-                self._attached.pop((namespace, label), None)
-        for label in now - before:
-            self._attached.setdefault((namespace, label), set()).add(name)
-        if now:
-            self._labels_of[(namespace, name)] = now
 
     def on_binding(self, enqueue: Callable[[Key], None]) -> Handler:
         def handler(event: str, obj: Obj, old: Obj | None) -> None:
@@ -264,10 +259,9 @@ class DependenciesDistributor:
         namespace, name = meta.get("namespace") or "", meta.get("name") or ""
         label = D.depended_by_label(namespace, name)
         bid = (meta.get("labels") or {}).get(C.RESOURCE_BINDING_PERMANENT_ID_LABEL) or ""
-        for attached_name in sorted(self._attached.get((namespace, label), ())):
-            attached = self.bindings.get(namespace, attached_name)
-            ameta = (attached or {}).get("metadata") or {}
-            if attached is None or (ameta.get("labels") or {}).get(label) != bid or keep(attached):
+        for attached in self.bindings.by_index(ATTACHED_BY_LABEL, (namespace, label)):
+            ameta = attached.get("metadata") or {}
+            if (ameta.get("labels") or {}).get(label) != bid or keep(attached):
                 continue
             updated = copy.deepcopy(attached)
             updated["metadata"]["labels"].pop(label, None)

@@ -20,7 +20,7 @@ from typing import Any
 
 from pykarmada.controllers.common.apiutil import binding_path, metadata_patch
 from pykarmada.controllers.detector.policies import PolicyKey, PolicyReconciler, TemplateKey
-from pykarmada.controllers.detector.policy_index import PolicyIndex
+from pykarmada.controllers.detector import policy_index
 from pykarmada.controllers.detector.preemption import Preemption
 from pykarmada.kube.events import NORMAL, WARNING, EventRecorder
 from pykarmada.controllers.common.templates import TemplateKind, TemplateReader, discover_template_kinds, typed
@@ -77,9 +77,8 @@ class Detector:
         self.reader = TemplateReader(client, informers)
         self.skipped = P.compile_namespace_patterns(skipped_namespaces)
         self.pps, self.cpps = informers[C.PROPAGATION_POLICIES_PATH], informers[C.CLUSTER_PROPAGATION_POLICIES_PATH]
-        self.pp_index, self.cpp_index = PolicyIndex(), PolicyIndex()
-        self.pps.add_handler(self.pp_index.on_event)
-        self.cpps.add_handler(self.cpp_index.on_event)
+        for policies in (self.pps, self.cpps):
+            policies.add_index(policy_index.INDEX, policy_index.selector_buckets)
         self.ops, self.cops = informers[C.OVERRIDE_POLICIES_PATH], informers[C.CLUSTER_OVERRIDE_POLICIES_PATH]
         self.rbs, self.crbs = informers[C.RESOURCE_BINDINGS_PATH], informers[C.CLUSTER_RESOURCE_BINDINGS_PATH]
         self.recorder = EventRecorder(client, C.CONTROLLER_RESOURCE_DETECTOR)
@@ -215,9 +214,9 @@ class Detector:
         started = time.perf_counter()
         policy = None
         if key.namespace:
-            policy = P.choose_policy(self._candidates(self.pps, self.pp_index, key.namespace, key, C.KIND_PROPAGATION_POLICY), template)
+            policy = P.choose_policy(self._candidates(self.pps, key.namespace, key, C.KIND_PROPAGATION_POLICY), template)
         if policy is None:
-            policy = P.choose_policy(self._candidates(self.cpps, self.cpp_index, "", key, C.KIND_CLUSTER_PROPAGATION_POLICY), template)
+            policy = P.choose_policy(self._candidates(self.cpps, "", key, C.KIND_CLUSTER_PROPAGATION_POLICY), template)
         if policy is not None:
             if not self.dependent_overrides_present(policy):
                 return self._wait_for_overrides(key, policy)
@@ -230,9 +229,9 @@ class Detector:
         return Result(requeue_after=RETRY_UNMATCHED)
 
     @staticmethod
-    def _candidates(informer: Informer, index: PolicyIndex, namespace: str, key: TemplateKey, kind: str) -> list[Obj]:
-        found = (informer.get(*ref) for ref in index.candidates(namespace, key.api_version, key.kind, key.name))
-        return [typed(p, C.POLICY_V1ALPHA1, kind) for p in found if p is not None]
+    def _candidates(informer: Informer, namespace: str, key: TemplateKey, kind: str) -> list[Obj]:
+        found = policy_index.candidates(informer, namespace, key.api_version, key.kind, key.name)
+        return [typed(p, C.POLICY_V1ALPHA1, kind) for p in found]
 
     def dependent_overrides_present(self, policy: Mapping[str, Any]) -> bool:
         """Every ``dependentOverrides`` entry must exist before the policy is applied."""

@@ -11,15 +11,18 @@ apiVersion and kind (the API requires both), so nothing a policy could select is
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-PolicyRef = tuple[str, str]  # (namespace, name); "" for cluster-scoped policies
+from pykarmada.kube.informer import Informer, Obj
+
 Bucket = tuple[str, str, str, str]  # (namespace, apiVersion, kind, name or "" for any name)
+INDEX = "resourceSelectors"
 
 
-def _buckets(policy: Mapping[str, Any]) -> set[Bucket]:
+def selector_buckets(policy: Mapping[str, Any]) -> set[Bucket]:
+    """An informer index function (``Informer.add_index``) over PropagationPolicies or
+    ClusterPropagationPolicies."""
     namespace = (policy.get("metadata") or {}).get("namespace") or ""
     out = set()
     for selector in (policy.get("spec") or {}).get("resourceSelectors") or ():
@@ -28,26 +31,8 @@ def _buckets(policy: Mapping[str, Any]) -> set[Bucket]:
     return out
 
 
-class PolicyIndex:
-    def __init__(self) -> None:
-        self._refs: dict[Bucket, set[PolicyRef]] = defaultdict(set)
-        self._buckets_of: dict[PolicyRef, set[Bucket]] = {}
-
-    def on_event(self, event: str, policy: Mapping[str, Any], _old: Mapping[str, Any] | None) -> None:
-        """An informer handler: keeps the index equal to the informer's store."""
-        meta = policy.get("metadata") or {}
-        ref = (meta.get("namespace") or "", meta.get("name") or "")
-        for bucket in self._buckets_of.pop(ref, ()):
-            refs = self._refs[bucket]
-            refs.discard(ref)
-            if not refs:
-                del self._refs[bucket]
-        if event != "DELETED":
-            buckets = _buckets(policy)
-            self._buckets_of[ref] = buckets
-            for bucket in buckets:
-                self._refs[bucket].add(ref)
-
-    def candidates(self, namespace: str, api_version: str, kind: str, name: str) -> set[PolicyRef]:
-        """Policies in ``namespace`` ("" for cluster-scoped ones) that may select the template."""
-        return self._refs.get((namespace, api_version, kind, name), set()) | self._refs.get((namespace, api_version, kind, ""), set())
+def candidates(policies: Informer, namespace: str, api_version: str, kind: str, name: str) -> list[Obj]:
+    """Policies in ``namespace`` ("" for cluster-scoped ones) that may select the template, from
+    an informer indexed by ``selector_buckets``; in key order, each once."""
+    keys = set(policies.index_keys(INDEX, (namespace, api_version, kind, name))) | set(policies.index_keys(INDEX, (namespace, api_version, kind, "")))
+    return [policies.store[k] for k in sorted(keys)]

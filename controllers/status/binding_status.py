@@ -45,6 +45,15 @@ def binding_of_work(work: Obj) -> BindingKey | None:
     return None
 
 
+WORKS_BY_BINDING = "binding"
+
+
+def work_binding(work: Obj) -> list[BindingKey]:
+    """The Work informer's index: the binding a Work's annotations point back to."""
+    binding = binding_of_work(work)
+    return [binding] if binding is not None else []
+
+
 def _matches_template(identifier: Obj, resource: Obj) -> bool:
     group, _, version = (resource.get("apiVersion") or "").rpartition("/")
     return (
@@ -93,31 +102,18 @@ class BindingStatusController:
         self.bindings, self.cluster_bindings, self.works = bindings, cluster_bindings, works
         self.templates = templates
         self.written: dict[BindingKey, Obj] = {}  # binding key -> template status last written
-        # binding key -> keys of its Works, kept from Work events (no list call per reconcile)
-        self.works_of: dict[BindingKey, set[tuple[str, str]]] = {}
+        works.add_index(WORKS_BY_BINDING, work_binding)  # a binding's Works without a list call
         self.rb_events = EventRecorder(control_plane, c.COMPONENT_RB_STATUS_CONTROLLER)
         self.crb_events = EventRecorder(control_plane, c.COMPONENT_CRB_STATUS_CONTROLLER)
-
-    def on_work(self, event: str, work: Obj, old: Obj | None) -> BindingKey | None:
-        key = (work["metadata"]["namespace"], work["metadata"]["name"])
-        binding = binding_of_work(work)
-        if binding is None:
-            return None
-        if event == "DELETED":
-            self.works_of.get(binding, set()).discard(key)
-        else:
-            self.works_of.setdefault(binding, set()).add(key)
-        return binding
 
     async def reconcile(self, key: BindingKey) -> Result | None:
         kind, ns, name = key
         informer = self.bindings if kind == "rb" else self.cluster_bindings
         binding = informer.get(ns, name)
         if binding is None or binding["metadata"].get("deletionTimestamp"):
-            self.works_of.pop(key, None)
             self.written.pop(key, None)
             return None
-        works = [w for k in sorted(self.works_of.get(key, ())) if (w := self.works.get(*k)) is not None]
+        works = self.works.by_index(WORKS_BY_BINDING, key)
         items = aggregated_items(binding, works)
         status = copy.deepcopy(binding.get("status") or {})
         status["aggregatedStatus"] = items

@@ -14,13 +14,18 @@ others need no change. ``low_priority`` is true for those events and for events 
 that low-priority work of this process wrote last (``pykarmada.kube.lineage``). Controllers queue
 such keys at low priority, so a live edit after a restart is not queued behind the whole backlog
 at any stage (controller-runtime's priority queue).
+
+Indexes (client-go's ``Indexer``): ``add_index(name, fn)`` keeps, for every value ``fn`` returns
+for a stored object, the keys of the objects that returned it; ``by_index(name, value)`` answers
+from that. They change together with the store, before any handler sees the event, so a handler
+or a reconcile never reads an index that disagrees with the store.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import aiohttp
@@ -35,6 +40,8 @@ log = logging.getLogger(__name__)
 Obj = dict[str, Any]
 Handler = Callable[[str, Obj, Obj | None], None]  # (event type, object, old object)
 Transform = Callable[[Obj], Obj]
+IndexFunc = Callable[[Obj], Iterable[Hashable]]  # the index values of one object; pure
+Key = tuple[str, str]
 LIST_PAGE_SIZE = 500  # client-go's pager default
 
 
@@ -78,7 +85,9 @@ class Informer:
         self.path = path
         self.params = params
         self.name = name or path
-        self.store: dict[tuple[str, str], Obj] = {}
+        self.store: dict[Key, Obj] = {}
+        self._index_funcs: dict[str, IndexFunc] = {}
+        self._indices: dict[str, dict[Hashable, set[Key]]] = {}
         self._handlers: list[Handler] = []
         self._synced = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -93,6 +102,56 @@ class Informer:
                 handler("ADDED", obj, None)
         finally:
             self.in_initial_list = self.low_priority = False
+
+    def add_index(self, name: str, fn: IndexFunc) -> None:
+        """Index the store by ``fn`` from now on (objects already stored included). Controllers
+        sharing an informer may add the same index; one name with two functions is a bug."""
+        known = self._index_funcs.get(name)
+        if known is not None:
+            if known is not fn:
+                raise ValueError(f"informer {self.name}: index {name!r} is already defined by another function")
+            return
+        self._index_funcs[name], self._indices[name] = fn, {}
+        for key, obj in self.store.items():
+            self._index_one(name, key, obj)
+
+    def index_keys(self, name: str, value: Hashable) -> list[Key]:
+        """Keys of the stored objects indexed under ``value``, sorted (a stable order to act in)."""
+        return sorted(self._indices[name].get(value, ()))
+
+    def by_index(self, name: str, value: Hashable) -> list[Obj]:
+        return [self.store[key] for key in self.index_keys(name, value)]
+
+    def _index_one(self, name: str, key: Key, obj: Obj) -> None:
+        index = self._indices[name]
+        for value in self._index_funcs[name](obj):
+            index.setdefault(value, set()).add(key)
+
+    def _unindex(self, key: Key, obj: Obj) -> None:
+        for name, fn in self._index_funcs.items():
+            index = self._indices[name]
+            for value in fn(obj):
+                keys = index.get(value)
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del index[value]
+
+    def _put(self, key: Key, obj: Obj) -> Obj | None:
+        """Store ``obj``, keeping the indexes; the object it replaced."""
+        old = self.store.get(key)
+        if old is not None:
+            self._unindex(key, old)
+        self.store[key] = obj
+        for name in self._index_funcs:
+            self._index_one(name, key, obj)
+        return old
+
+    def _pop(self, key: Key) -> Obj | None:
+        old = self.store.pop(key, None)
+        if old is not None:
+            self._unindex(key, old)
+        return old
 
     def has_synced(self) -> bool:
         return self._synced.is_set()
@@ -131,11 +190,10 @@ class Informer:
         """Make the store equal to a fresh list, notifying what changed or disappeared."""
         fresh = {object_key(o): o for o in items}
         for key in [k for k in self.store if k not in fresh]:
-            old = self.store.pop(key)
+            old = self._pop(key)
             self._notify("DELETED", old, old)
         for key, obj in fresh.items():
-            old = self.store.get(key)
-            self.store[key] = obj
+            old = self._put(key, obj)
             if old is None:
                 self.in_initial_list = True  # (_notify contains handler failures)
                 self._notify("ADDED", obj, None)
@@ -171,11 +229,10 @@ class Informer:
                     obj = event.object if self.transform is None else self.transform(event.object)
                     key = object_key(obj)
                     if event.type == "DELETED":
-                        self.store.pop(key, None)
+                        self._pop(key)
                         self._notify("DELETED", obj, obj)
                         continue
-                    old = self.store.get(key)
-                    self.store[key] = obj
+                    old = self._put(key, obj)
                     self._notify("MODIFIED" if old is not None else "ADDED", obj, old)
             except asyncio.CancelledError:
                 raise

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pykarmada.controllers.dependencies.dependencies_distributor import DependenciesDistributor, dependencies_json, recorded_dependencies
+from pykarmada.controllers.dependencies.dependencies_distributor import ATTACHED_BY_LABEL, DependenciesDistributor, dependencies_json, recorded_dependencies
 from pykarmada.karmada import constants as C
 from pykarmada.karmada import dependencies as D
 from pykarmada.kube.informer import Informer
@@ -171,6 +171,5 @@ def test_detach_finds_a_bindings_attached_bindings_through_the_index() -> None:
     bindings._replace([independent, binding("app-configmap", {label: "bid"}), binding("other-configmap", {label: "someone-else"}), binding("plain", {})])
     asyncio.run(distributor._detach(independent, keep=lambda _b: False))
     assert client.replaced == ["app-configmap"]
-    bindings._notify("DELETED", binding("app-configmap", {label: "bid"}), None)
-    bindings.store.pop(("ns", "app-configmap"))
-    assert distributor._attached == {("ns", label): {"other-configmap"}}
+    bindings._replace([independent, binding("other-configmap", {label: "someone-else"}), binding("plain", {})])
+    assert [b["metadata"]["name"] for b in bindings.by_index(ATTACHED_BY_LABEL, ("ns", label))] == ["other-configmap"]

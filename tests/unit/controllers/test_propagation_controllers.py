@@ -9,28 +9,25 @@ from typing import Any
 import pytest
 
 from pykarmada.controllers.common.apiutil import binding_path, merge_patch, metadata_patch, with_finalizer, without_finalizer, work_path
-from pykarmada.controllers.binding.binding import BindingController, WorkIndex, binding_of_work
+from pykarmada.controllers.binding.binding import WORKS_BY_BINDING_ID, BindingController, binding_of_work, work_binding_ids
 from pykarmada.controllers.detector.policies import PolicyKey, PolicyReconciler, TemplateKey
 from pykarmada.controllers.namespace.namespace_sync import namespaces_selected_by, should_sync
 from pykarmada.controllers.scheduler.controller import SchedulerController, build_status, result_patch, same_targets
 from pykarmada.controllers.scheduler.core import schedule_binding
 from pykarmada.karmada import constants as C
 from pykarmada.karmada.propagation import compile_namespace_patterns
+from pykarmada.kube.informer import Informer, object_key
 from pykarmada.kube.workqueue import HIGH_PRIORITY, LOW_PRIORITY
 from tests.unit.scheduler.builders import EVEN_UID, cluster
 
 
-class FakeInformer:
-    """Just the read side of an Informer."""
+class FakeInformer(Informer):
+    """An Informer holding the given objects, never started: no I/O."""
 
     def __init__(self, *objs: dict[str, Any]) -> None:
-        self.store = {((o["metadata"].get("namespace") or ""), o["metadata"]["name"]): o for o in objs}
-
-    def get(self, namespace: str, name: str) -> dict[str, Any] | None:
-        return self.store.get((namespace, name))
-
-    def list(self) -> list[dict[str, Any]]:
-        return list(self.store.values())
+        super().__init__(None, "/")  # type: ignore[arg-type]
+        for o in objs:
+            self._put(object_key(o), o)
 
 
 def rb(name: str, namespace: str = "default", *, generation: int = 1, clusters: list[dict[str, Any]] | None = None, placement: dict[str, Any] | None = None,
@@ -135,17 +132,12 @@ def work(name: str, namespace: str, bid: str, binding: str) -> dict[str, Any]:
                          "annotations": {C.RESOURCE_BINDING_NAMESPACE_ANNOTATION: "default", C.RESOURCE_BINDING_NAME_ANNOTATION: binding}}}
 
 
-def test_work_index_follows_events() -> None:
-    index = WorkIndex()
+def test_works_are_indexed_by_their_bindings_permanent_id() -> None:
     w1, w2 = work("w", "karmada-es-m1", "id-1", "b"), work("w", "karmada-es-m2", "id-1", "b")
-    index.update("ADDED", w1, None)
-    index.update("ADDED", w2, None)
-    assert index.keys("id-1") == [("karmada-es-m1", "w"), ("karmada-es-m2", "w")]
-    relabelled = work("w", "karmada-es-m2", "id-2", "b")
-    index.update("MODIFIED", relabelled, w2)
-    assert index.keys("id-1") == [("karmada-es-m1", "w")] and index.keys("id-2") == [("karmada-es-m2", "w")]
-    index.update("DELETED", w1, w1)
-    assert index.keys("id-1") == [] and index.keys("") == []
+    assert work_binding_ids(w1) == ["id-1"] and work_binding_ids({"metadata": {}}) == []
+    works = FakeInformer(w1, w2)
+    works.add_index(WORKS_BY_BINDING_ID, work_binding_ids)
+    assert works.index_keys(WORKS_BY_BINDING_ID, "id-1") == [("karmada-es-m1", "w"), ("karmada-es-m2", "w")]
     assert binding_of_work(w1) == ("default", "b")
     assert binding_of_work({"metadata": {"annotations": {C.CLUSTER_RESOURCE_BINDING_ANNOTATION: "crb"}}}) == ("", "crb")
     assert binding_of_work({"metadata": {}}) is None

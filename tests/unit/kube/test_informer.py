@@ -101,3 +101,28 @@ def test_strip_managed_fields_keeps_everything_else() -> None:
     o["metadata"]["managedFields"] = [{"manager": "kubectl"}]
     assert strip_managed_fields(o) == {**obj("a", "1"), "spec": {"x": 1}}
     assert strip_managed_fields({"kind": "X"}) == {"kind": "X"}
+
+
+def test_an_index_follows_the_store_through_lists_changes_and_deletions() -> None:
+    informer = Informer(None, "/api/v1/configmaps")  # type: ignore[arg-type]
+    informer._replace([{**obj("a", "1"), "data": {"k": "x"}}])
+
+    def by_value(o: dict[str, Any]) -> list[str]:
+        return list((o.get("data") or {}).values())
+
+    informer.add_index("values", by_value)  # added late: indexes what is stored already
+    seen: list[list[str]] = []
+    informer.add_handler(lambda _kind, _o, _old: seen.append([o["metadata"]["name"] for o in informer.by_index("values", "y")]))
+    assert informer.index_keys("values", "x") == [("ns", "a")]
+    informer._replace([{**obj("a", "2"), "data": {"k": "y"}}, {**obj("b", "1"), "data": {"k": "y", "j": "x"}}])
+    assert informer.index_keys("values", "x") == [("ns", "b")] and informer.index_keys("values", "y") == [("ns", "a"), ("ns", "b")]
+    assert seen[-2:] == [["a"], ["a", "b"]]  # a handler reads the index as the store is
+    informer._replace([])
+    assert informer.by_index("values", "y") == [] and informer._indices == {"values": {}}
+    informer.add_index("values", by_value)  # the same index again: a no-op
+    try:
+        informer.add_index("values", lambda o: [])
+    except ValueError as e:
+        assert "values" in str(e)
+    else:
+        raise AssertionError("a second function under one index name must be refused")
