@@ -213,20 +213,27 @@ async def _watch_latency(cp: KubeClient, member: KubeClient, pod: str, n: int) -
 SIMULATORS = ("kwok", "kube-controller-manager", "kube-scheduler")
 
 
-def _simulators(state: EnvState) -> list[int]:
+def _simulators(state: EnvState) -> list[tuple[str, int]]:
     """PIDs of the members' simulators: on 2 cores, kwok's heartbeats and status writes for 92 nodes
     per member take most of the machine, so the server under test gets a fraction of a core."""
-    return [p.pid for p in state.processes if "/" in p.name and p.name.split("/", 1)[0] in state.members and p.name.split("/", 1)[1] in SIMULATORS]
+    return [(p.name, p.pid) for p in state.processes if "/" in p.name and p.name.split("/", 1)[0] in state.members and p.name.split("/", 1)[1] in SIMULATORS]
 
 
 @contextlib.contextmanager
-def _paused(pids: list[int]) -> Iterator[None]:
-    for pid in pids:
+def _paused(pids: list[tuple[str, int]]) -> Iterator[None]:
+    """SIGSTOP, then SIGCONT with kwok first: its node leases are renewed before
+    kube-controller-manager looks at them again, so no node is marked NotReady for the pause (which
+    would turn pods unready and leave them so)."""
+    for _, pid in pids:
         os.kill(pid, signal.SIGSTOP)
     try:
         yield
     finally:
-        for pid in pids:
+        kwok = [pid for name, pid in pids if name.endswith("/kwok")]
+        for pid in kwok:
+            os.kill(pid, signal.SIGCONT)
+        time.sleep(5)
+        for pid in (pid for _, pid in pids if pid not in kwok):
             os.kill(pid, signal.SIGCONT)
 
 

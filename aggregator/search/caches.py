@@ -27,7 +27,10 @@ from pykarmada.kube.errors import ApiError
 from pykarmada.kube.watch import watch_events
 
 log = logging.getLogger(__name__)
-LIST_PAGE = 500
+# Small pages: the decoded page is the transient peak of a cache fill, and its dicts, freed between
+# the cache's long-lived keys and entries, leave allocator arenas pinned. Measured on 10,000 kwok
+# Pods: 3.55 KB of RSS per cached Pod with pages of 100, 5.4 with 500 (2.6 of it the bytes).
+LIST_PAGE = 100
 WATCH_SECONDS = 300
 
 

