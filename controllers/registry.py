@@ -15,12 +15,13 @@ from pykarmada.controllers.workloadrebalancer.workload_rebalancer import Workloa
 from pykarmada.controllers.status.cluster_status import ClusterStatusController
 from pykarmada.controllers.status.binding_status import BindingStatusController, binding_of_work
 from pykarmada.controllers.context import ControllerContext
-from pykarmada.controllers.execution.execution import ExecutionController, ManifestRef
+from pykarmada.controllers.execution.execution import ExecutionController
 from pykarmada.karmada.propagation import specification_changed
 from pykarmada.karmada.retain import needs_update
 from pykarmada.controllers.status.work_status import WorkStatusController, work_of
 from pykarmada.controllers.cluster.unified_auth import UnifiedAuthController
 from pykarmada.controllers.binding.binding import BindingController
+from pykarmada.controllers.common.manifests import ManifestRef
 from pykarmada.controllers.dependencies.dependencies_distributor import DEPENDENT_PATHS, DependenciesDistributor
 from pykarmada.controllers.detector.detector import Detector, DetectorController
 from pykarmada.controllers.namespace.namespace_sync import NAMESPACES_PATH, NamespaceSyncController

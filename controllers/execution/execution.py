@@ -18,9 +18,9 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import dataclass
 from typing import Any
 
+from pykarmada.controllers.common.manifests import ManifestRef, manifests_of, record_reflection, reflected
 from pykarmada.controllers.common.member_informers import MemberInformers
 from pykarmada.controllers.common.members import CredentialsError, MemberClients
 from pykarmada.karmada import constants as c
@@ -59,23 +59,6 @@ class PermanentError(Exception):
     """Applying cannot succeed until the Work (or the member object) changes."""
 
 
-@dataclass(frozen=True)
-class ManifestRef:
-    api_version: str
-    kind: str
-    namespace: str
-    name: str
-
-    @classmethod
-    def of(cls, manifest: Obj) -> ManifestRef:
-        meta = manifest.get("metadata") or {}
-        return cls(manifest.get("apiVersion", ""), manifest.get("kind", ""), meta.get("namespace") or "", meta.get("name", ""))
-
-    def __str__(self) -> str:
-        where = f"{self.namespace}/{self.name}" if self.namespace else self.name
-        return f"{self.kind}({self.api_version}) {where}"
-
-
 def is_ready(cluster: Obj | None) -> bool:
     cond = get_condition((cluster or {}).get("status", {}).get("conditions"), c.CLUSTER_CONDITION_READY)
     return bool(cond and cond.get("status") == "True")
@@ -97,6 +80,7 @@ class ExecutionController:
         # (cluster, ref) -> (digest of what we wrote, resourceVersion it got): skip identical writes.
         self.written: dict[tuple[str, ManifestRef], tuple[str, str]] = {}
         self.recorder = EventRecorder(control_plane, c.COMPONENT_EXECUTION_CONTROLLER)
+        self.reflection_recorder = EventRecorder(control_plane, c.COMPONENT_WORK_STATUS_CONTROLLER)
 
     def last_written_version(self, cluster: str, ref: ManifestRef) -> str | None:
         entry = self.written.get((cluster, ref))
@@ -126,11 +110,14 @@ class ExecutionController:
         status["conditions"] = set_condition(status.get("conditions"), "Dispatching", "True", "Dispatching", "Work is being dispatched to member clusters.")
         if not is_ready(cluster):
             raise ClusterNotReady(f"cluster({cluster_name}) not ready")
-        manifests = ((work.get("spec") or {}).get("workload") or {}).get("manifests") or []
+        manifests = manifests_of(work)
         errors, retry, wrote, started = [], False, False, time.perf_counter()
+        observed: list[Obj | None] = []
         for manifest in manifests:
             try:
-                wrote = await self._apply(cluster, work, manifest) or wrote
+                written, obj = await self._apply(cluster, work, manifest)
+                wrote = wrote or written
+                observed.append(obj)
             except PermanentError as e:
                 errors.append(str(e))
                 self._manifest_event(manifest, WARNING, M.apply_manifest(manifest, cluster_name, e))
@@ -144,7 +131,14 @@ class ExecutionController:
             status["conditions"] = set_condition(status["conditions"], "Applied", "False", "AppliedFailed", message)
         else:
             status["conditions"] = set_condition(status["conditions"], "Applied", "True", "AppliedSuccessful", "Manifest has been successfully applied")
+        # The first report of the member objects, as the member returned them, goes with Applied:
+        # the work status controller would write the same from its cache a moment later, as a
+        # second status write of this Work.
+        entries = reflected(work, observed) if not errors and not status.get("manifestStatuses") else []
+        if entries:
+            status["manifestStatuses"] = [entry for entry, _ in entries]
         await self._write_status(work, status)
+        record_reflection(self.reflection_recorder, work, entries)
         if errors:
             self.recorder.event(work, WARNING, c.EVENT_SYNC_WORKLOAD_FAILED, M.sync_work_to_cluster(work, cluster_name, "; ".join(errors)))
         elif wrote or status != (work.get("status") or {}):
@@ -159,8 +153,9 @@ class ExecutionController:
         if (ref := M.manifest_event_ref(manifest)) is not None:
             self.recorder.event(ref, type_, c.EVENT_SYNC_WORKLOAD_SUCCEED if type_ == NORMAL else c.EVENT_SYNC_WORKLOAD_FAILED, message)
 
-    async def _apply(self, cluster: Obj, work: Obj, manifest: Obj) -> bool:
-        """Create or update one manifest in the member; True when it was written."""
+    async def _apply(self, cluster: Obj, work: Obj, manifest: Obj) -> tuple[bool, Obj]:
+        """Create or update one manifest in the member: whether it was written, and the member's
+        object as it is now."""
         cluster_name = cluster["metadata"]["name"]
         ref = ManifestRef.of(manifest)
         try:
@@ -177,7 +172,7 @@ class ExecutionController:
                     created = await client.create(info.path(namespace=ref.namespace), manifest)
                     self.written[(cluster_name, ref)] = (_digest(manifest), created["metadata"]["resourceVersion"])
                     self._manifest_event(manifest, NORMAL, M.apply_manifest(manifest, cluster_name))
-                    return True
+                    return True, created
                 except ApiError as e:
                     if not e.already_exists:
                         raise
@@ -191,14 +186,14 @@ class ExecutionController:
                 )
             digest = _digest(manifest)
             if self.written.get((cluster_name, ref)) == (digest, observed["metadata"]["resourceVersion"]):
-                return False
+                return False, observed
             desired = retain(manifest, observed)
             wrote = needs_update(desired, observed)
             if wrote:
                 observed = await client.replace(path, desired)
                 self._manifest_event(manifest, NORMAL, M.apply_manifest(manifest, cluster_name))
             self.written[(cluster_name, ref)] = (digest, observed["metadata"]["resourceVersion"])
-            return wrote
+            return wrote, observed
         except ApiError as e:
             if e.status in PERMANENT_STATUS:
                 raise PermanentError(f"{ref}: the member refused it: {e.message or e.reason}") from None

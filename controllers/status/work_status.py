@@ -1,23 +1,23 @@
 """The work status controller: reflects each member object's status and health into its Work's
-``status.manifestStatuses`` (behaviour.md 5.1), from the member informers' caches."""
+``status.manifestStatuses`` (behaviour.md 5.1), from the member informers' caches. The first
+report usually comes with ``Applied`` from the execution controller; this keeps it current."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from pykarmada.controllers.execution.execution import ManifestRef, is_ready
+from pykarmada.controllers.common.manifests import ManifestRef, manifests_of, record_reflection, reflected
 from pykarmada.controllers.common.member_informers import MemberInformers
 from pykarmada.controllers.common.members import CredentialsError
+from pykarmada.controllers.execution.execution import is_ready
 from pykarmada.karmada import constants as c
-from pykarmada.karmada import event_messages as M
-from pykarmada.karmada.interpreter import has_health_interpreter, interpret_health, reflect_status
 from pykarmada.karmada.names import cluster_from_execution_namespace
 from pykarmada.kube.client import KubeClient
 from pykarmada.kube.conditions import get_condition
 from pykarmada.kube.controller import Result
 from pykarmada.kube.discovery import UnknownKind
-from pykarmada.kube.events import NORMAL, EventRecorder
+from pykarmada.kube.events import EventRecorder
 from pykarmada.kube.informer import Informer
 
 Obj = dict[str, Any]
@@ -28,25 +28,6 @@ def work_of(member_object: Obj) -> tuple[str, str] | None:
     ann = (member_object.get("metadata") or {}).get("annotations") or {}
     ns, name = ann.get(c.WORK_NAMESPACE_ANNOTATION), ann.get(c.WORK_NAME_ANNOTATION)
     return (ns, name) if ns and name else None
-
-
-def manifest_statuses(work: Obj, observed: list[Obj | None]) -> list[Obj]:
-    out = []
-    manifests = ((work.get("spec") or {}).get("workload") or {}).get("manifests") or []
-    for ordinal, (manifest, obj) in enumerate(zip(manifests, observed)):
-        if obj is None:
-            continue
-        ref = ManifestRef.of(manifest)
-        group, _, version = ref.api_version.rpartition("/")
-        entry: Obj = {
-            "identifier": {"ordinal": ordinal, "group": group, "version": version, "kind": ref.kind, "resource": "", "namespace": ref.namespace, "name": ref.name},
-            "health": interpret_health(obj),
-        }
-        reflected = reflect_status(obj)
-        if reflected is not None:
-            entry["status"] = reflected
-        out.append(entry)
-    return out
 
 
 class WorkStatusController:
@@ -67,7 +48,7 @@ class WorkStatusController:
         if not is_ready(cluster) or (cluster or {}).get("spec", {}).get("syncMode") != self.sync_mode or not applied or applied.get("status") != "True":
             return None
         observed: list[Obj | None] = []
-        for manifest in ((work.get("spec") or {}).get("workload") or {}).get("manifests") or []:
+        for manifest in manifests_of(work):
             ref = ManifestRef.of(manifest)
             try:
                 await self.member_informers.ensure(cluster, ref.api_version, ref.kind)
@@ -77,25 +58,12 @@ class WorkStatusController:
             if not self.member_informers.synced(cluster_name, ref.api_version, ref.kind):
                 return Result(requeue_after=0.5)
             observed.append(self.member_informers.get(cluster_name, ref.api_version, ref.kind, ref.namespace, ref.name))
-        statuses = manifest_statuses(work, observed)
-        before = (work.get("status") or {}).get("manifestStatuses", [])
-        if statuses == before:
+        entries = reflected(work, observed)
+        statuses = [entry for entry, _ in entries]
+        if statuses == (work.get("status") or {}).get("manifestStatuses", []):
             return None
         updated = copy.deepcopy(work)
         updated.setdefault("status", {})["manifestStatuses"] = statuses
         await self.control_plane.replace(f"/apis/work.karmada.io/v1alpha1/namespaces/{key[0]}/works/{key[1]}/status", updated)
-        self._events(work, observed, statuses, before)
+        record_reflection(self.recorder, work, entries)
         return None
-
-    def _events(self, work: Obj, observed: list[Obj | None], statuses: list[Obj], before: list[Obj]) -> None:
-        """ReflectStatusSucceed (and InterpretHealthSucceed for kinds with a health rule) for each
-        member object whose reflected entry changed; upstream records them on every reflection,
-        where an unchanged one would only bump a count."""
-        by_ordinal = {(s.get("identifier") or {}).get("ordinal"): s for s in before}
-        objects = iter(o for o in observed if o is not None)
-        for entry, obj in zip(statuses, objects):
-            if by_ordinal.get(entry["identifier"]["ordinal"]) == entry:
-                continue
-            self.recorder.event(work, NORMAL, c.EVENT_REFLECT_STATUS_SUCCEED, M.reflect_status(obj))
-            if has_health_interpreter(obj):
-                self.recorder.event(work, NORMAL, c.EVENT_INTERPRET_HEALTH_SUCCEED, M.interpret_health(obj, entry["health"]))
