@@ -17,7 +17,9 @@ the server does when the members run on their own machines, as they do in produc
 
 Without --state-dir it starts its own environment in a temporary directory, with enough kwok nodes
 per member for every pod to run (the measurements wait for them: a cache still ingesting status
-updates measures the ingestion). Targets (issue 10):
+updates measures the ingestion). With --state-dir, the per-pod figure holds only for an aggregated
+server that has cached nothing since it started: memory an earlier cache freed is reused without
+showing in RSS. Targets (issue 10):
 <= 4 KB per cached pod; LIST 10k < 0.3 s; GET < 5 ms p50; peak RSS in the 10 LISTs < 1.3x idle.
 Prints figures; asserts nothing.
 """
