@@ -52,7 +52,7 @@ def reflected(work: Obj, observed: list[Obj | None]) -> list[tuple[Obj, Obj | No
     """Each manifest's status entry, with the member object it came from: from ``observed`` (one
     per manifest, None where the object is not known), or the Work's current entry for that
     manifest, with no object, when there is one."""
-    current = {_key(s.get("identifier") or {}): s for s in (work.get("status") or {}).get("manifestStatuses") or ()}
+    current = _by_identifier(work)
     out: list[tuple[Obj, Obj | None]] = []
     for ordinal, (manifest, obj) in enumerate(zip(manifests_of(work), observed)):
         identifier = _identifier(ordinal, manifest)
@@ -71,11 +71,16 @@ def _key(identifier: Obj) -> tuple[Any, ...]:
     return tuple(identifier.get(k) for k in ("ordinal", "group", "version", "kind", "namespace", "name"))
 
 
+def _by_identifier(work: Obj) -> dict[tuple[Any, ...], Obj]:
+    """The Work's current manifest status entries, by their identifier."""
+    return {_key(s.get("identifier") or {}): s for s in (work.get("status") or {}).get("manifestStatuses") or ()}
+
+
 def record_reflection(recorder: EventRecorder, work: Obj, entries: list[tuple[Obj, Obj | None]]) -> None:
     """ReflectStatusSucceed (and InterpretHealthSucceed for kinds with a health rule) for each
     member object whose entry differs from the Work's; upstream records them on every reflection,
     where an unchanged one would only bump a count."""
-    before = {_key(s.get("identifier") or {}): s for s in (work.get("status") or {}).get("manifestStatuses") or ()}
+    before = _by_identifier(work)
     for entry, obj in entries:
         if obj is None or before.get(_key(entry["identifier"])) == entry:
             continue

@@ -204,7 +204,7 @@ class ExecutionController:
         spec = work.get("spec") or {}
         if cluster is not None and is_ready(cluster):
             client = await self.members.client_for(cluster)
-            for manifest in (spec.get("workload") or {}).get("manifests") or []:
+            for manifest in manifests_of(work):
                 await self._remove_from_member(cluster, client, manifest, preserve=bool(spec.get("preserveResourcesOnDeletion")))
         elif cluster is not None and not cluster["metadata"].get("deletionTimestamp"):
             raise ClusterNotReady(f"cluster({cluster['metadata']['name']}) not ready: cannot remove what work {ns}/{name} applied")
