@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import uuid
 
 from pykarmada.localup.processes import ProcessSpec
@@ -43,8 +44,11 @@ def wait_member_recovered(env: LocalEnv, member: str) -> None:
     """After ``member``'s kube-apiserver was stopped and started again: its nodes take pods, and its
     kube-controller-manager runs a Deployment again. The controller manager's informers back off
     while the API is down (up to 30 s a retry, then 403s until RBAC is loaded), so for up to a
-    minute a new namespace gets no default ServiceAccount and no pod can be created in it."""
+    minute a new namespace gets no default ServiceAccount and no pod can be created in it. Each
+    step prints how long it took, and a Deployment that does not run prints what its member holds."""
+    started = time.monotonic()
     wait_for(lambda: member_nodes_schedulable(env, member), timeout=120, interval=1, what=f"{member}'s nodes Ready and untainted")
+    print(f"{member}: nodes schedulable after {time.monotonic() - started:.0f}s")
     ns = f"probe-{uuid.uuid4().hex[:6]}"
     env.kubectl("create", "namespace", ns, context=member)
     try:
@@ -52,13 +56,20 @@ def wait_member_recovered(env: LocalEnv, member: str) -> None:
         # would back off exponentially (minutes) on the failed creates.
         wait_for(lambda: env.kubectl("get", "serviceaccount", "default", "-n", ns, context=member, check=False).returncode == 0,
                  timeout=180, interval=1, what=f"the default ServiceAccount of a new namespace in {member}")  # fmt: skip
+        print(f"{member}: default ServiceAccount after {time.monotonic() - started:.0f}s")
         env.kubectl("apply", "-f", "-", input=json.dumps(deployment("probe", ns)), context=member)
 
         def available() -> bool:
             status = env.kubectl_json("get", "deployment", "probe", "-n", ns, context=member).get("status") or {}
             return status.get("availableReplicas") == 1
 
-        wait_for(available, timeout=60, interval=1, what=f"a Deployment running in {member} again")
+        try:
+            wait_for(available, timeout=120, interval=1, what=f"a Deployment running in {member} again")
+        except AssertionError:
+            for args in (("get", "deployment,replicaset,pod", "-o", "wide"), ("get", "events", "--sort-by=.lastTimestamp")):
+                print(env.kubectl(*args, "-n", ns, context=member, check=False).stdout)
+            raise
+        print(f"{member}: a Deployment available after {time.monotonic() - started:.0f}s")
     finally:
         env.kubectl("delete", "namespace", ns, "--wait=false", context=member, check=False)
 
