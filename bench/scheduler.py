@@ -5,6 +5,9 @@
 
 Clusters are held in memory with the default resource models, a resource summary, a few labels,
 regions and taints, so every filter, the estimator (model path) and the division run for real.
+The bindings of a scenario share one placement and one replica request, as the workloads of one
+policy and template shape do: the scheduler remembers filter answers, static weights and
+estimates per shape while the clusters are the same objects, so this measures that path.
 Prints figures; asserts nothing.
 """
 

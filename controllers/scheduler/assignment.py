@@ -13,6 +13,7 @@ from typing import Any
 
 from pykarmada.controllers.scheduler import spec as specs
 from pykarmada.controllers.scheduler.framework import ClusterDetail, SchedulingError, TargetCluster, UnschedulableError
+from pykarmada.controllers.scheduler.memo import PerClusters, shape_key
 from pykarmada.karmada.selectors import cluster_matches
 from pykarmada.karmada.webster import divide_by_weight
 
@@ -84,6 +85,16 @@ def _uid(spec: Mapping[str, Any]) -> str:
 def _static_weight(candidates: Sequence[ClusterDetail], spec: Mapping[str, Any], weight_preference: Mapping[str, Any] | None) -> Assignment:
     """Weight = the largest weight among matching rules; no positive weight anywhere -> all 1."""
     rules = (weight_preference or {}).get("staticWeightList") or ()
+    clusters = [c.cluster for c in candidates]
+    weights = _STATIC_WEIGHTS.get(shape_key(rules), clusters, lambda: _rule_weights(candidates, rules))
+    return divide_by_weight(spec.get("replicas") or 0, weights, uid=_uid(spec))
+
+
+# Static weights by rule list, while the candidates are the same clusters.
+_STATIC_WEIGHTS: PerClusters[Assignment] = PerClusters()
+
+
+def _rule_weights(candidates: Sequence[ClusterDetail], rules: Sequence[Mapping[str, Any]]) -> Assignment:
     weights: Assignment = []
     for c in candidates:
         weight = 0
@@ -94,7 +105,7 @@ def _static_weight(candidates: Sequence[ClusterDetail], spec: Mapping[str, Any],
             weights.append((c.name, weight))
     if sum(w for _, w in weights) == 0:
         weights = [(c.name, 1) for c in candidates]
-    return divide_by_weight(spec.get("replicas") or 0, weights, uid=_uid(spec))
+    return weights
 
 
 def _sorted_desc(entries: Assignment) -> Assignment:

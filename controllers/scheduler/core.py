@@ -9,7 +9,7 @@ condition, the observed affinity name), without doing any I/O itself.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,11 +19,13 @@ from pykarmada.controllers.scheduler.estimation import Estimator, estimate_avail
 from pykarmada.controllers.scheduler.framework import (
     BindingContext,
     ClusterDetail,
+    Code,
     FitError,
     Result,
     SchedulingError,
     TargetCluster,
 )
+from pykarmada.controllers.scheduler.memo import PerClusters, shape_key
 from pykarmada.controllers.scheduler.plugins import DEFAULT_PLUGINS, Plugins
 from pykarmada.controllers.scheduler.spread import overflow_order, select_best_clusters
 from pykarmada.karmada import constants as C
@@ -39,11 +41,32 @@ __all__ = [
 ]
 
 
+# find_feasible_clusters' answers by binding shape: the bindings of one policy have one shape, and
+# an answer holds while the clusters are the same objects.
+_FEASIBLE: PerClusters[tuple[list[Mapping[str, Any]], dict[str, Result]]] = PerClusters()
+
+
+def _filter_shape(ctx: BindingContext, plugins: Plugins) -> Hashable | None:
+    """Every value the in-tree filters read from the context (a filter that reads another must be
+    added here)."""
+    selected = shape_key(ctx.affinities, ctx.tolerations)
+    if selected is None:
+        return None
+    return (plugins, ctx.group_version, ctx.kind, ctx.target_names, ctx.evicting, ctx.spread_fields, selected)
+
+
 def find_feasible_clusters(
     ctx: BindingContext, clusters: Sequence[Mapping[str, Any]], plugins: Plugins = DEFAULT_PLUGINS
 ) -> tuple[list[Mapping[str, Any]], dict[str, Result]]:
     """Run the filters; deleting clusters are skipped without a reason. The first failing filter
-    gives a cluster's reason."""
+    gives a cluster's reason. Remembered per binding shape while the clusters stay the same."""
+    feasible, diagnosis = _FEASIBLE.get(_filter_shape(ctx, plugins), clusters, lambda: _run_filters(ctx, clusters, plugins))
+    return list(feasible), dict(diagnosis)
+
+
+def _run_filters(
+    ctx: BindingContext, clusters: Sequence[Mapping[str, Any]], plugins: Plugins
+) -> tuple[list[Mapping[str, Any]], dict[str, Result]]:
     feasible: list[Mapping[str, Any]] = []
     diagnosis: dict[str, Result] = {}
     for cluster in clusters:
@@ -52,7 +75,7 @@ def find_feasible_clusters(
             continue
         for plugin in plugins.filters:
             result = plugin.filter(ctx, cluster)
-            if not result.is_success:
+            if result.code is not Code.SUCCESS:
                 diagnosis[metadata.get("name")] = result
                 break
         else:
@@ -67,16 +90,21 @@ def _cluster_details(
     estimators: Sequence[Estimator],
 ) -> list[ClusterDetail]:
     estimates = estimate_available(feasible, ctx.spec, estimators)
+    placement, scores = ctx.placement, plugins.scores
+    assigned = {t.get("name"): t.get("replicas") or 0 for t in reversed(ctx.spec.get("clusters") or ())}
     details = []
     for cluster, estimate in zip(feasible, estimates):
         name = cluster["metadata"]["name"]
+        score = 0
+        for plugin in scores:
+            score += plugin.score(ctx, cluster)
         details.append(
             ClusterDetail(
                 name=name,
                 cluster=cluster,
-                score=sum(p.score(ctx, cluster) for p in plugins.scores),
-                overflow_order=overflow_order(cluster, ctx.placement, ctx.observed_affinity_name),
-                available=estimate + specs.assigned_replicas(ctx.spec, name),
+                score=score,
+                overflow_order=overflow_order(cluster, placement, ctx.observed_affinity_name),
+                available=estimate + assigned.get(name, 0),
                 allocatable=estimate,
             )
         )

@@ -9,7 +9,7 @@ scheduler-estimators answer too (``answers_estimator``); the minimum valid answe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 from pykarmada.controllers.scheduler.memo import PerObject
@@ -173,11 +173,42 @@ def _estimate(cluster: Mapping[str, Any], replica_requirements: Mapping[str, Any
     return min(maximum, _summary_count(summary, request), MAX_INT32)
 
 
+# Per cluster (its resource summary and models): estimates already made, by request. Bindings of
+# one template shape ask the same question of every cluster until its summary changes.
+_ESTIMATES: PerObject[dict[Hashable, int]] = PerObject()
+_KNOWN_REQUESTS_PER_CLUSTER = 1024
+
+
+def _request_key(requirements: Mapping[str, Any] | None, request: Mapping[str, Any]) -> Hashable | None:
+    """What an estimate depends on in the binding; None when it cannot be a dict key."""
+    if requirements is None:
+        return ()
+    key = ("request", *request.items())
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
 def general_estimator(clusters: Sequence[Mapping[str, Any]], spec: Mapping[str, Any]) -> list[int]:
     requirements = spec.get("replicaRequirements")
     request = (requirements or {}).get("resourceRequest") or {}
     need = _request_units(request)  # once per binding, not once per cluster
-    return [_estimate(c, requirements, request, need) for c in clusters]
+    key = _request_key(requirements, request)
+    if key is None:
+        return [_estimate(c, requirements, request, need) for c in clusters]
+    estimates = []
+    for cluster in clusters:
+        parts = ((cluster.get("status") or {}).get("resourceSummary"), (cluster.get("spec") or {}).get("resourceModels"))
+        known = _ESTIMATES.get(parts, dict)
+        value = known.get(key)
+        if value is None:
+            if len(known) >= _KNOWN_REQUESTS_PER_CLUSTER:
+                known.clear()
+            value = known[key] = _estimate(cluster, requirements, request, need)
+        estimates.append(value)
+    return estimates
 
 
 def estimate_available(

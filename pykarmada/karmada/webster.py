@@ -54,17 +54,43 @@ def allocate_webster_seats(
         return []
     ordered = sorted(all_votes)
     n = len(ordered)
-    heap = [
-        _Party(name, all_votes[name], seats.get(name, 0), (n - i) if descending_names else i)
-        for i, name in enumerate(ordered)
-    ]
+    ranks = [(name, (n - i) if descending_names else i) for i, name in enumerate(ordered)]
+    new_seats = max(new_seats, 0)
+    most_seats = max(seats.values(), default=0) + new_seats
+    if max(abs(v) for v in all_votes.values()) * (2 * most_seats + 1) < _FLOAT_EXACT:
+        result = _by_float_quotients(new_seats, all_votes, seats, ranks)
+    else:
+        result = _by_cross_multiplication(new_seats, all_votes, seats, ranks)
+    return [(name, result[name]) for name in ordered]
+
+
+# While every votes * (2 * seats + 1) stays below 2**52, two different quotients never round to
+# floats in the wrong order and equal ones round to the same float: comparing the floats decides
+# as the exact cross-multiplication does, in C (heap entries are plain tuples).
+_FLOAT_EXACT = 2**50
+
+
+def _by_float_quotients(new_seats: int, votes: Mapping[str, int], seats: Mapping[str, int], ranks: list[tuple[str, int]]) -> dict[str, int]:
+    heap = []
+    for name, rank in ranks:
+        held, v = seats.get(name, 0), votes[name]
+        heap.append((-v / (2 * held + 1), held, rank, name, v))
     heapq.heapify(heap)
-    for _ in range(max(new_seats, 0)):
+    for _ in range(new_seats):
+        _, held, rank, name, v = heap[0]
+        held += 1
+        heapq.heapreplace(heap, (-v / (2 * held + 1), held, rank, name, v))
+    return {entry[3]: entry[1] for entry in heap}
+
+
+def _by_cross_multiplication(new_seats: int, votes: Mapping[str, int], seats: Mapping[str, int], ranks: list[tuple[str, int]]) -> dict[str, int]:
+    heap = [_Party(name, votes[name], seats.get(name, 0), rank) for name, rank in ranks]
+    heapq.heapify(heap)
+    for _ in range(new_seats):
         party = heap[0]
         party.seats += 1
         heapq.heapreplace(heap, party)
-    result = {p.name: p.seats for p in heap}
-    return [(name, result[name]) for name in ordered]
+    return {p.name: p.seats for p in heap}
 
 
 def divide_by_weight(

@@ -75,3 +75,21 @@ def test_initial_seats_count_and_parties_only_in_initial_keep_theirs() -> None:
 )
 def test_dispenser_short_paths(replicas: int, weights: list, initial: list, expected: list) -> None:
     assert divide_by_weight(replicas, weights, initial) == expected
+
+
+def test_float_quotients_decide_as_cross_multiplication() -> None:
+    """The fast path (float quotients) and the exact one give the same seats, ties included."""
+    import random
+
+    from pykarmada.karmada import webster
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        parties = rng.randint(1, 12)
+        votes = {f"m{i}": rng.choice([0, 1, 2, 3, 6, rng.randint(0, 10**6)]) for i in range(parties)}
+        initial = {f"m{i}": rng.randint(0, 5) for i in range(parties) if rng.random() < 0.3}
+        seats = dict(initial)
+        ranks = [(name, i) for i, name in enumerate(sorted({**votes, **initial}))]
+        full = {name: votes.get(name, 0) for name, _ in ranks}
+        new = rng.randint(0, 300)
+        assert webster._by_float_quotients(new, full, seats, ranks) == webster._by_cross_multiplication(new, full, seats, ranks)
