@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
-from pykarmada.controllers.scheduler.memo import PerObject
+from pykarmada.controllers.scheduler.memo import PerClusters, PerObject
 from pykarmada.karmada.estimation.protocol import UNKNOWN
 from pykarmada.karmada.quantity import parse_quantity, quantity_milli_value, quantity_value
 
@@ -173,9 +173,11 @@ def _estimate(cluster: Mapping[str, Any], replica_requirements: Mapping[str, Any
     return min(maximum, _summary_count(summary, request), MAX_INT32)
 
 
-# Per cluster (its resource summary and models): estimates already made, by request. Bindings of
-# one template shape ask the same question of every cluster until its summary changes.
-_ESTIMATES: PerObject[dict[Hashable, int]] = PerObject()
+# Estimates already made, by request: for a whole cluster list while its clusters are the same
+# objects, and per cluster (its resource summary and models) for when one of them changed.
+# Bindings of one template shape ask the same question of every cluster.
+_ESTIMATES: PerClusters[list[int]] = PerClusters()
+_CLUSTER_ESTIMATES: PerObject[dict[Hashable, int]] = PerObject()
 _KNOWN_REQUESTS_PER_CLUSTER = 1024
 
 
@@ -198,17 +200,21 @@ def general_estimator(clusters: Sequence[Mapping[str, Any]], spec: Mapping[str, 
     key = _request_key(requirements, request)
     if key is None:
         return [_estimate(c, requirements, request, need) for c in clusters]
-    estimates = []
-    for cluster in clusters:
-        parts = ((cluster.get("status") or {}).get("resourceSummary"), (cluster.get("spec") or {}).get("resourceModels"))
-        known = _ESTIMATES.get(parts, dict)
-        value = known.get(key)
-        if value is None:
-            if len(known) >= _KNOWN_REQUESTS_PER_CLUSTER:
-                known.clear()
-            value = known[key] = _estimate(cluster, requirements, request, need)
-        estimates.append(value)
-    return estimates
+
+    def per_cluster() -> list[int]:
+        estimates = []
+        for cluster in clusters:
+            parts = ((cluster.get("status") or {}).get("resourceSummary"), (cluster.get("spec") or {}).get("resourceModels"))
+            known = _CLUSTER_ESTIMATES.get(parts, dict)
+            value = known.get(key)
+            if value is None:
+                if len(known) >= _KNOWN_REQUESTS_PER_CLUSTER:
+                    known.clear()
+                value = known[key] = _estimate(cluster, requirements, request, need)
+            estimates.append(value)
+        return estimates
+
+    return list(_ESTIMATES.get(key, clusters, per_cluster))
 
 
 def estimate_available(
