@@ -91,7 +91,7 @@ def _cluster_details(
 ) -> list[ClusterDetail]:
     estimates = estimate_available(feasible, ctx.spec, estimators)
     placement, scores = ctx.placement, plugins.scores
-    assigned = {t.get("name"): t.get("replicas") or 0 for t in reversed(ctx.spec.get("clusters") or ())}
+    assigned = specs.assigned_replicas(ctx.spec)
     details = []
     for cluster, estimate in zip(feasible, estimates):
         name = cluster["metadata"]["name"]

@@ -81,11 +81,12 @@ def is_workload(spec: Mapping[str, Any]) -> bool:
     return (spec.get("replicas") or 0) > 0 or spec.get("replicaRequirements") is not None or bool(spec.get("components"))
 
 
-def assigned_replicas(spec: Mapping[str, Any], cluster_name: str) -> int:
+def assigned_replicas(spec: Mapping[str, Any]) -> dict[str, int]:
+    """Replicas per cluster in ``spec.clusters`` (the first entry of a name counts)."""
+    assigned: dict[str, int] = {}
     for target in spec.get("clusters") or ():
-        if target.get("name") == cluster_name:
-            return target.get("replicas") or 0
-    return 0
+        assigned.setdefault(target.get("name"), target.get("replicas") or 0)
+    return assigned
 
 
 def affinity_term(placement: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
