@@ -17,7 +17,8 @@ from typing import Any
 
 import aiohttp
 
-from pykarmada.controllers.status.cluster_summary import api_enablements, node_summary, resource_summary
+from pykarmada.controllers.status.cluster_summary import api_enablements, discovered_resources, node_summary, resource_summary
+from pykarmada.controllers.status.member_capacity import MemberCapacity
 from pykarmada.controllers.common.members import CredentialsError, MemberClients
 from pykarmada.karmada import constants as c
 from pykarmada.karmada import metrics
@@ -29,6 +30,7 @@ from pykarmada.kube.informer import Informer
 
 log = logging.getLogger(__name__)
 PROBE_TIMEOUT = 5.0
+AGGREGATED_DISCOVERY = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
 
 
 @dataclass
@@ -59,6 +61,7 @@ class ClusterStatusController:
         self.on_ready = on_ready  # called when a cluster is seen healthy and Ready (the agent's lease)
         self.period, self.success_threshold, self.failure_threshold = period, success_threshold, failure_threshold
         self._observed: dict[str, _Observed] = {}
+        self.capacity = MemberCapacity()
 
     async def reconcile(self, key: tuple[str, str]) -> Result | None:
         name = key[1]
@@ -66,6 +69,7 @@ class ClusterStatusController:
         if cluster is None or cluster["metadata"].get("deletionTimestamp"):
             self._observed.pop(name, None)
             metrics.forget_cluster(name)
+            await self.capacity.forget(name)
             await self.members.forget(name)
             return None
         if (cluster.get("spec") or {}).get("syncMode") != self.sync_mode:
@@ -85,7 +89,7 @@ class ClusterStatusController:
         if ready[0] == "True" and observed.status == "True":
             if self.on_ready is not None:
                 self.on_ready(cluster)
-            await self._collect(client, cluster, status)
+            await self._collect(name, client, cluster, status)
         await self._write(cluster, status)
         self._record(name, status, started)
         return Result(requeue_after=self.period)
@@ -133,23 +137,29 @@ class ClusterStatusController:
             return current["status"], current.get("reason", ""), current.get("message", "")
         return published
 
-    async def _collect(self, client: KubeClient, cluster: dict[str, Any], status: dict[str, Any]) -> None:
+    async def _collect(self, name: str, client: KubeClient, cluster: dict[str, Any], status: dict[str, Any]) -> None:
         version, discovered = await asyncio.gather(client.get("/version"), self._discover(client))
         status["kubernetesVersion"] = version.get("gitVersion", "")
         gv_resources, partial = discovered
         status["apiEnablements"] = api_enablements(gv_resources)
         state, reason = ("True", "Complete") if not partial else (("False", "Partial") if gv_resources else ("False", "Empty"))
         status["conditions"] = set_condition(status["conditions"], c.CLUSTER_CONDITION_COMPLETE_API_ENABLEMENTS, state, reason, "")
-        nodes = (await client.list("/api/v1/nodes", resourceVersion="0"))["items"]
-        pods = (await client.list("/api/v1/pods", resourceVersion="0", fieldSelector="status.phase!=Succeeded,status.phase!=Failed"))["items"]
+        listed = await self.capacity.nodes_and_pods(name, client)
+        if listed is None:
+            return  # the summaries stay as they were until the member's nodes and pods are listed
+        nodes, pods = listed
         status["nodeSummary"] = node_summary(nodes)
         status["resourceSummary"] = resource_summary(nodes, pods, (cluster.get("spec") or {}).get("resourceModels"))
 
     async def _discover(self, client: KubeClient) -> tuple[dict[str, list[dict[str, Any]]], bool]:
+        """groupVersion -> resources, and whether some group could not be read. Aggregated
+        discovery (two requests) where the member serves it, else a request per group version."""
+        core, groups = await asyncio.gather(*(client.request("GET", p, headers={"Accept": AGGREGATED_DISCOVERY}) for p in ("/api", "/apis")))
+        if all(isinstance(d, dict) and d.get("kind") == "APIGroupDiscoveryList" for d in (core, groups)):
+            return discovered_resources([core, groups])
         found: dict[str, list[dict[str, Any]]] = {}
         partial = False
-        groups = (await client.get("/apis")).get("groups") or []
-        paths = ["/api/v1"] + [f"/apis/{v['groupVersion']}" for g in groups for v in g.get("versions") or []]
+        paths = ["/api/v1"] + [f"/apis/{v['groupVersion']}" for g in (groups.get("groups") or []) for v in g.get("versions") or []]
 
         async def one(path: str) -> None:
             nonlocal partial

@@ -24,6 +24,24 @@ def api_enablements(discovered: dict[str, list[dict[str, Any]]]) -> list[dict[st
     return out
 
 
+def discovered_resources(documents: list[dict[str, Any]]) -> tuple[dict[str, list[dict[str, Any]]], bool]:
+    """groupVersion -> resources (name and kind) from aggregated discovery documents
+    (``APIGroupDiscoveryList`` of ``/api`` and ``/apis``), and whether a version was stale (its
+    aggregated API server did not answer, as a failed group request in classic discovery)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    stale = False
+    for doc in documents:
+        for group in doc.get("items") or ():
+            name = (group.get("metadata") or {}).get("name") or ""
+            for version in group.get("versions") or ():
+                if version.get("freshness") == "Stale":
+                    stale = True
+                    continue
+                gv = f"{name}/{version['version']}" if name else version["version"]
+                found[gv] = [{"name": r["resource"], "kind": (r.get("responseKind") or {}).get("kind", "")} for r in version.get("resources") or ()]
+    return found, stale
+
+
 def _is_ready(node: dict[str, Any]) -> bool:
     return any(c.get("type") == "Ready" and c.get("status") == "True" for c in (node.get("status") or {}).get("conditions") or [])
 
@@ -32,8 +50,31 @@ def node_summary(nodes: list[dict[str, Any]]) -> dict[str, int]:
     return {"totalNum": len(nodes), "readyNum": sum(_is_ready(n) for n in nodes)}
 
 
+def slim_node(node: dict[str, Any]) -> dict[str, Any]:
+    """What the summaries read of a node (an informer transform): its name, allocatable and Ready."""
+    meta, status = node.get("metadata") or {}, node.get("status") or {}
+    return {
+        "metadata": {"name": meta.get("name"), "resourceVersion": meta.get("resourceVersion")},
+        "status": {"allocatable": status.get("allocatable") or {}, "conditions": [c for c in status.get("conditions") or () if c.get("type") == "Ready"]},
+    }
+
+
+def slim_pod(pod: dict[str, Any]) -> dict[str, Any]:
+    """What the summaries read of a pod (an informer transform): its node, phase and requests, the
+    requests parsed once here rather than at every summary."""
+    meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
+    return {
+        "metadata": {"name": meta.get("name"), "namespace": meta.get("namespace"), "resourceVersion": meta.get("resourceVersion")},
+        "spec": {"nodeName": spec.get("nodeName") or ""},
+        "status": {"phase": (pod.get("status") or {}).get("phase")},
+        "requests": pod_requests(pod),
+    }
+
+
 def pod_requests(pod: dict[str, Any]) -> dict[str, Fraction]:
     """Requests of a pod: sum over containers, at least the largest init container, plus overhead."""
+    if (parsed := pod.get("requests")) is not None:
+        return parsed  # a slim pod
     spec = pod.get("spec") or {}
     total: dict[str, Fraction] = defaultdict(Fraction)
     for c in spec.get("containers") or []:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pykarmada.controllers.status.binding_status import aggregated_items, fully_applied
+from pykarmada.controllers.status.work_status import progress_only
 from pykarmada.controllers.cluster.cluster import desired_taints
-from pykarmada.controllers.status.cluster_summary import api_enablements, node_summary, resource_summary
+from pykarmada.controllers.status.cluster_summary import api_enablements, discovered_resources, node_summary, resource_summary, slim_node, slim_pod
 from pykarmada.controllers.cluster.unified_auth import impersonation_rules
 from pykarmada.karmada.interpreter import aggregate_status, interpret_health, reflect_status
 from pykarmada.karmada.retain import needs_update, retain
@@ -169,7 +170,46 @@ def test_cluster_summaries() -> None:
     counts = {m["grade"]: m["count"] for m in summary["allocatableModelings"]}
     # n1 has 7.5 CPU and 31Gi free (grade 2: cpu 4-8 and memory 16-32Gi); n2 all 8 CPU / 32Gi (grade 3 memory, grade 4 cpu -> 3)
     assert counts[2] == 1 and counts[3] == 1
+    # The informers' slim copies give the same summaries.
+    slim_nodes, slim_pods = [slim_node(n) for n in nodes], [slim_pod(p) for p in pods]
+    assert node_summary(slim_nodes) == node_summary(nodes)
+    assert resource_summary(slim_nodes, slim_pods, default_resource_models()) == summary
     assert api_enablements({"v1": [{"name": "pods", "kind": "Pod"}, {"name": "pods/log", "kind": "Pod"}], "apps/v1": []}) == [
         {"groupVersion": "apps/v1", "resources": []},
+        {"groupVersion": "v1", "resources": [{"name": "pods", "kind": "Pod"}]},
+    ]
+
+
+def _entry(name: str, health: str, ready: int) -> dict:
+    return {"identifier": {"ordinal": 0, "kind": "Deployment", "name": name}, "health": health, "status": {"readyReplicas": ready}}
+
+
+@pytest.mark.parametrize(
+    "before,after,deferred",
+    [
+        ([_entry("a", "Unhealthy", 0)], [_entry("a", "Unhealthy", 1)], True),
+        ([_entry("a", "Unhealthy", 0)], [_entry("a", "Healthy", 1)], False),
+        ([_entry("a", "Healthy", 1)], [_entry("a", "Healthy", 2)], False),
+        ([_entry("a", "Healthy", 1)], [_entry("a", "Unhealthy", 0)], False),
+        ([], [_entry("a", "Unhealthy", 0)], False),
+        ([_entry("a", "Unhealthy", 0)], [_entry("b", "Unhealthy", 0)], False),
+    ],
+    ids=["still-unhealthy", "became-healthy", "healthy-change", "became-unhealthy", "new-object", "other-object"],
+)
+def test_only_progress_of_unhealthy_objects_waits(before: list, after: list, deferred: bool) -> None:
+    assert progress_only(before, after) is deferred
+
+
+def test_aggregated_discovery_gives_the_resources_of_each_group_version() -> None:
+    core = {"kind": "APIGroupDiscoveryList", "items": [{"metadata": {}, "versions": [{"version": "v1", "resources": [
+        {"resource": "pods", "responseKind": {"kind": "Pod"}, "subresources": [{"subresource": "log"}]}]}]}]}
+    groups = {"kind": "APIGroupDiscoveryList", "items": [
+        {"metadata": {"name": "apps"}, "versions": [{"version": "v1", "resources": [{"resource": "deployments", "responseKind": {"kind": "Deployment"}}]}]},
+        {"metadata": {"name": "metrics.k8s.io"}, "versions": [{"version": "v1beta1", "freshness": "Stale"}]},
+    ]}
+    found, stale = discovered_resources([core, groups])
+    assert stale
+    assert api_enablements(found) == [
+        {"groupVersion": "apps/v1", "resources": [{"name": "deployments", "kind": "Deployment"}]},
         {"groupVersion": "v1", "resources": [{"name": "pods", "kind": "Pod"}]},
     ]
