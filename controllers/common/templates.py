@@ -124,15 +124,17 @@ class TemplateReader:
                 return None
         return informer
 
-    async def get(self, api_version: str, kind: str, namespace: str, name: str, *, resource_version: str | None = None) -> Obj | None:
+    async def get(
+        self, api_version: str, kind: str, namespace: str, name: str, *, resource_version: str | None = None, fresh: bool = False
+    ) -> Obj | None:
         """The template, or None when it does not exist (or its kind is not served). With
-        ``resource_version``, a cached copy older than that version is not used: the template is
-        read from the API server instead."""
+        ``resource_version``, a cached copy older than that version is not used, and with
+        ``fresh`` (after a conflict) no cached copy is: the template is read from the API server."""
         tk = await self.kind_of(api_version, kind)
         if tk is None:
             return None
         namespace = namespace if tk.namespaced else ""
-        informer = await self.synced_informer(tk)
+        informer = None if fresh else await self.synced_informer(tk)
         if informer is not None:
             cached = informer.get(namespace, name)
             if cached is not None and (resource_version is None or not _older((cached.get("metadata") or {}).get("resourceVersion"), resource_version)):

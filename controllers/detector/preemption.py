@@ -4,7 +4,9 @@ claiming them, when that is a PropagationPolicy of lower ``priority`` (a Propaga
 another one, a ClusterPropagationPolicy over another one) or, for a PropagationPolicy, any
 ClusterPropagationPolicy. Taking a template rewrites its claim; the template's own event then
 applies the new policy. Each attempt records PreemptPolicySucceed or PreemptPolicyFailed on the
-template and counts in ``policy_preemption_total``. A policy whose priority drops lets the
+template and counts in ``policy_preemption_total``; a write that loses a race with another writer
+of the template (409) is not a failure: the template is read again and the decision made again.
+A policy whose priority drops lets the
 preempting policies between its old and new priority try again, highest first.
 """
 
@@ -20,12 +22,14 @@ from pykarmada.karmada import constants as C
 from pykarmada.karmada import event_messages as M
 from pykarmada.karmada import metrics
 from pykarmada.karmada import propagation as P
+from pykarmada.kube.errors import ApiError
 from pykarmada.kube.events import NORMAL, WARNING, EventRecorder
 from pykarmada.kube.workqueue import HIGH_PRIORITY
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
 PREEMPT_ALWAYS = "Always"
+CONFLICT_ATTEMPTS = 3
 
 
 def preempts(policy: Mapping[str, Any]) -> bool:
@@ -61,20 +65,27 @@ class Preemption:
             if not rs.get("name"):
                 continue
             namespace = "" if cluster_scoped and not rs.get("namespace") else rs.get("namespace") or ""
-            template = await self.d.reader.get(rs.get("apiVersion") or "", rs.get("kind") or "", namespace, rs["name"])
-            if template is None or (template.get("metadata") or {}).get("deletionTimestamp"):
-                continue  # gone or going: nothing to take
             try:
-                if cluster_scoped:
-                    await self._from_cluster_policy(template, policy, check_priority=True)
-                else:
-                    taken = await self._from_policy(template, policy)
-                    if not taken:
-                        await self._from_cluster_policy(template, policy, check_priority=False)
+                await self._preempt_named(rs, namespace, policy, cluster_scoped)
             except Exception as e:  # noqa: BLE001 - collected, as upstream aggregates them
                 errors.append(e)
         if errors:
             raise errors[0]
+
+    async def _preempt_named(self, rs: Mapping[str, Any], namespace: str, policy: Obj, cluster_scoped: bool) -> None:
+        for attempt in range(CONFLICT_ATTEMPTS):
+            template = await self.d.reader.get(rs.get("apiVersion") or "", rs.get("kind") or "", namespace, rs["name"], fresh=attempt > 0)
+            if template is None or (template.get("metadata") or {}).get("deletionTimestamp"):
+                return  # gone or going: nothing to take
+            try:
+                if cluster_scoped:
+                    await self._from_cluster_policy(template, policy, check_priority=True)
+                elif not await self._from_policy(template, policy):
+                    await self._from_cluster_policy(template, policy, check_priority=False)
+                return
+            except ApiError as e:
+                if not e.conflict or attempt == CONFLICT_ATTEMPTS - 1:
+                    raise
 
     async def _from_policy(self, template: Obj, policy: Obj) -> bool:
         claim = P.claim_of(template)
@@ -113,6 +124,8 @@ class Preemption:
         try:
             await self.d.patch_template(template, wanted)
         except Exception as e:
+            if isinstance(e, ApiError) and e.conflict:
+                raise  # read again and decided again by the caller
             metrics.count_policy_preemption(failed=True)
             self.recorder.event(template, WARNING, C.EVENT_PREEMPT_POLICY_FAILED, M.preempt_policy(policy, claimed, e))
             raise
