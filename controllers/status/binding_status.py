@@ -7,19 +7,28 @@ merge patch of what changed (no resourceVersion, so a cache that is behind costs
 status last written for each template is remembered: while the informer has not caught up with
 that write, it is the status compared with, so a late cache never causes a second, equal write.
 A status someone else writes on a template is corrected with the next change of its Works.
+
+While a binding's rollout is under way (the same clusters, the same FullyApplied and apply
+failures, not every cluster Healthy yet), its changes wait for the progress throttle
+(``controllers/status/progress``), both writes together; reaching the end, or any change of
+outcome, is written at once. The Works of one binding report one cluster at a time, often
+seconds apart under load: each report would otherwise cost a binding and a template write.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
-from typing import Any
+import time
+from typing import Any, Callable
 
 from pykarmada.controllers.common.apiutil import merge_patch
 from pykarmada.controllers.common.templates import TemplateReader
+from pykarmada.controllers.status.progress import ProgressThrottle
 from pykarmada.karmada import constants as c
 from pykarmada.karmada import event_messages as M
 from pykarmada.karmada.interpreter import aggregate_status
+from pykarmada.karmada.interpreter.status import HEALTHY
 from pykarmada.karmada.names import cluster_from_execution_namespace
 from pykarmada.karmada.works import expected_clusters
 from pykarmada.kube.client import KubeClient
@@ -94,14 +103,37 @@ def fully_applied(binding: Obj, items: list[Obj]) -> tuple[str, str, str]:
     return "False", "FullyAppliedFailed", "Failed to apply all works, see status.aggregatedStatus for details"
 
 
+def _outcome(status: Obj) -> tuple[list[str], str | None, list[str]]:
+    items = status.get("aggregatedStatus") or []
+    fully = (get_condition(status.get("conditions"), "FullyApplied") or {}).get("status")
+    return [i.get("clusterName") for i in items], fully, [i.get("clusterName") for i in items if not i.get("applied") and i.get("appliedMessage")]
+
+
+def progress_only(before: Obj, after: Obj) -> bool:
+    """Whether the binding status ``after`` only moves along a rollout that ``before`` had not
+    finished either: not every cluster applied and Healthy, and the same clusters, FullyApplied
+    and apply failures as before (a first report: not yet FullyApplied, and no failure)."""
+    items = after.get("aggregatedStatus") or []
+    if items and all(i.get("applied") and i.get("health") == HEALTHY for i in items):
+        return False
+    clusters, fully, failed = _outcome(after)
+    if not before.get("aggregatedStatus"):
+        return fully != "True" and not failed
+    return _outcome(before) == (clusters, fully, failed)
+
+
 class BindingStatusController:
     name = "bindingStatus"
 
-    def __init__(self, control_plane: KubeClient, bindings: Informer, cluster_bindings: Informer, works: Informer, templates: TemplateReader) -> None:
+    def __init__(
+        self, control_plane: KubeClient, bindings: Informer, cluster_bindings: Informer, works: Informer, templates: TemplateReader,
+        *, clock: Callable[[], float] = time.monotonic,
+    ) -> None:  # fmt: skip
         self.control_plane = control_plane
         self.bindings, self.cluster_bindings, self.works = bindings, cluster_bindings, works
         self.templates = templates
         self.written: dict[BindingKey, Obj] = {}  # binding key -> template status last written
+        self.progress = ProgressThrottle(clock=clock)
         works.add_index(WORKS_BY_BINDING, work_binding)  # a binding's Works without a list call
         self.rb_events = EventRecorder(control_plane, c.COMPONENT_RB_STATUS_CONTROLLER)
         self.crb_events = EventRecorder(control_plane, c.COMPONENT_CRB_STATUS_CONTROLLER)
@@ -112,22 +144,27 @@ class BindingStatusController:
         binding = informer.get(ns, name)
         if binding is None or binding["metadata"].get("deletionTimestamp"):
             self.written.pop(key, None)
+            self.progress.forget(key)
             return None
         works = self.works.by_index(WORKS_BY_BINDING, key)
         items = aggregated_items(binding, works)
         status = copy.deepcopy(binding.get("status") or {})
         status["aggregatedStatus"] = items
         status["conditions"] = set_condition(status.get("conditions"), "FullyApplied", *fully_applied(binding, items))
+        current = binding.get("status") or {}
+        if status != current and progress_only(current, status) and (wait := self.progress.wait(key)) > 0:
+            return Result(requeue_after=wait)
         recorder = self.rb_events if kind == "rb" else self.crb_events
         # The template's status comes from the items, not from the binding's: both writes at once.
         writes = []
-        if status != (binding.get("status") or {}):
+        if status != current:
             writes.append(self._write_binding_status(key, binding, status, recorder))
         if items:
             writes.append(self._aggregate_into_template(key, binding, items, recorder))
         for outcome in await asyncio.gather(*writes, return_exceptions=True):
             if isinstance(outcome, BaseException):
                 raise outcome
+        self.progress.forget(key)
         return None
 
     async def _write_binding_status(self, key: BindingKey, binding: Obj, status: Obj, recorder: EventRecorder) -> None:

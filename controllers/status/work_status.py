@@ -3,10 +3,8 @@
 report usually comes with ``Applied`` from the execution controller; this keeps it current.
 
 A change of health, or of the set of objects, is written at once. Progress of objects that are
-still Unhealthy (a rollout's replica counts moving) is written at most every
-``PROGRESS_REPORT_SECONDS`` per Work: a one-replica Deployment goes Unhealthy, then progressing,
-then Healthy within a second or two, and each reflected step would cost a Work status write and,
-behind it, a binding status and a template status write.
+still Unhealthy (a rollout's replica counts moving) waits for the progress throttle
+(``controllers/status/progress``).
 """
 
 from __future__ import annotations
@@ -19,6 +17,7 @@ from pykarmada.controllers.common.manifests import ManifestRef, manifests_of, re
 from pykarmada.controllers.common.member_informers import MemberInformers
 from pykarmada.controllers.common.members import CredentialsError
 from pykarmada.controllers.execution.execution import is_ready
+from pykarmada.controllers.status.progress import ProgressThrottle
 from pykarmada.karmada import constants as c
 from pykarmada.karmada.interpreter.status import UNHEALTHY
 from pykarmada.karmada.names import cluster_from_execution_namespace
@@ -30,7 +29,6 @@ from pykarmada.kube.events import EventRecorder
 from pykarmada.kube.informer import Informer
 
 Obj = dict[str, Any]
-PROGRESS_REPORT_SECONDS = 3.0
 
 
 def progress_only(before: list[Obj], after: list[Obj]) -> bool:
@@ -57,15 +55,14 @@ class WorkStatusController:
     ) -> None:
         self.control_plane, self.works, self.clusters, self.member_informers = control_plane, works, clusters, member_informers
         self.sync_mode = sync_mode  # Works of clusters in another mode are another process's
-        self.clock = clock
-        self.progress_since: dict[tuple[str, str], float] = {}  # Work -> when its unwritten progress was first seen
+        self.progress = ProgressThrottle(clock=clock)
         self.recorder = EventRecorder(control_plane, c.COMPONENT_WORK_STATUS_CONTROLLER)
 
     async def reconcile(self, key: tuple[str, str]) -> Result | None:
         work = self.works.get(*key)
         cluster_name = cluster_from_execution_namespace(key[0])
         if work is None or cluster_name is None or work["metadata"].get("deletionTimestamp"):
-            self.progress_since.pop(key, None)
+            self.progress.forget(key)
             return None
         cluster = self.clusters.get("", cluster_name)
         applied = get_condition((work.get("status") or {}).get("conditions"), "Applied")
@@ -86,15 +83,13 @@ class WorkStatusController:
         statuses = [entry for entry, _ in entries]
         current = (work.get("status") or {}).get("manifestStatuses", [])
         if statuses == current:
-            self.progress_since.pop(key, None)
+            self.progress.forget(key)
             return None
-        if progress_only(current, statuses):
-            wait = self.progress_since.setdefault(key, self.clock()) + PROGRESS_REPORT_SECONDS - self.clock()
-            if wait > 0:
-                return Result(requeue_after=wait)
+        if progress_only(current, statuses) and (wait := self.progress.wait(key)) > 0:
+            return Result(requeue_after=wait)
         updated = copy.deepcopy(work)
         updated.setdefault("status", {})["manifestStatuses"] = statuses
         await self.control_plane.replace(f"/apis/work.karmada.io/v1alpha1/namespaces/{key[0]}/works/{key[1]}/status", updated)
-        self.progress_since.pop(key, None)
+        self.progress.forget(key)
         record_reflection(self.recorder, work, entries)
         return None
