@@ -6,8 +6,8 @@ ClusterPropagationPolicy. Taking a template rewrites its claim; the template's o
 applies the new policy. Each attempt records PreemptPolicySucceed or PreemptPolicyFailed on the
 template and counts in ``policy_preemption_total``; a write that loses a race with another writer
 of the template (409) is not a failure: the template is read again and the decision made again.
-A policy whose priority drops lets the
-preempting policies between its old and new priority try again, highest first.
+A policy whose priority drops lets the preempting policies between its old and new priority try
+again, highest first.
 """
 
 from __future__ import annotations
