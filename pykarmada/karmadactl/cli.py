@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from pykarmada.karmadactl.commands import addons, apply, completion, describe, get, init, join, kubectl_verbs, local_up, promote, register, taint, token, top, unregister, version
+from pykarmada.karmadactl.commands import addons, apply, completion, describe, get, init, interpret, join, kubectl_verbs, local_up, promote, register, taint, token, top, unregister, version
 from pykarmada.karmadactl.commands.kubeconfig import global_options
 from pykarmada.kube.errors import ConfigError
 
@@ -45,6 +45,7 @@ cli.add_command(get.get)
 cli.add_command(describe.describe)
 cli.add_command(apply.apply)
 cli.add_command(promote.promote)
+cli.add_command(interpret.interpret)
 cli.add_command(completion.completion)
 cli.add_command(version.version)
 cli.add_command(version.options)
